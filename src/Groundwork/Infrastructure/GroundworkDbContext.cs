@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Groundwork.Infrastructure;
+
+public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> options) : DbContext(options)
+{
+    public DbSet<DocumentEntity> Documents => Set<DocumentEntity>();
+    public DbSet<ChunkEntity> Chunks => Set<ChunkEntity>();
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<DocumentEntity>(document =>
+        {
+            document.ToTable("documents");
+            document.Property(d => d.Title).HasMaxLength(500);
+            document.HasMany(d => d.Chunks).WithOne(c => c.Document).HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ChunkEntity>(chunk =>
+        {
+            chunk.ToTable("chunks");
+            chunk.HasIndex(c => new { c.DocumentId, c.Ordinal }).IsUnique();
+        });
+        modelBuilder.Entity<UserEntity>(user =>
+        {
+            user.ToTable("users");
+            user.Property(u => u.Email).HasMaxLength(320).UseCollation("NOCASE");
+            user.HasIndex(u => u.Email).IsUnique();
+            user.Property(u => u.Name).HasMaxLength(200);
+        });
+    }
+}

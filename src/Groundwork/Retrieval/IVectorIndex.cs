@@ -1,0 +1,28 @@
+namespace Groundwork.Retrieval;
+
+/// <summary>A chunk found by a vector search; <see cref="Score"/> is the cosine similarity (1 = same direction).</summary>
+public readonly record struct VectorMatch(long ChunkId, float Score);
+
+/// <summary>
+/// An approximate-nearest-neighbour index over chunk embeddings, keyed by chunk id.
+/// SQLite holds the embeddings; an index can always be rebuilt from them.
+/// Implementations are safe for concurrent searches while items are added or removed.
+/// </summary>
+public interface IVectorIndex : IDisposable
+{
+    int Dimensions { get; }
+
+    long Count { get; }
+
+    /// <summary>Adds or replaces the vectors of the given chunks.</summary>
+    void Upsert(IReadOnlyList<long> chunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors);
+
+    /// <summary>Removes the given chunks; ids not in the index are ignored.</summary>
+    void Remove(IReadOnlyCollection<long> chunkIds);
+
+    /// <summary>The <paramref name="topK"/> nearest chunks by cosine similarity, best first.</summary>
+    IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int topK);
+
+    /// <summary>Writes the index to <paramref name="path"/> atomically (temp file + rename).</summary>
+    void Save(string path);
+}
