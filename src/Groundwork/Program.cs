@@ -1,7 +1,31 @@
+using Groundwork.Documents;
+using Groundwork.Embeddings;
+using Groundwork.Generation;
+using Groundwork.Hosting;
+using Groundwork.Infrastructure;
+using Groundwork.Models;
+using Groundwork.Retrieval;
+using Groundwork.Users;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddGroundworkDefaults();
+builder.AddInfrastructure();
+builder.AddEmbeddings();
+builder.AddRetrieval();
+builder.AddModels();
+builder.AddDocuments();
+builder.AddGeneration();
 
 var app = builder.Build();
 
+app.UseGroundworkDefaults();
+app.MapDefaultEndpoints();
+app.MapGenerationApi();
+app.MapDocumentsApi();
+app.MapUsersApi();
+
 app.Run();
 
+/// <summary>Entry point; public so the tests' WebApplicationFactory can host the service.</summary>
 public partial class Program;

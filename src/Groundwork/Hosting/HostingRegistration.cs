@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+
+namespace Groundwork.Hosting;
+
+public static class HostingRegistration
+{
+    public const string ReadyTag = "ready";
+
+    /// <summary>Cross-cutting services: JSON conventions, problem details, exception mapping, OpenAPI, health checks.</summary>
+    public static IHostApplicationBuilder AddGroundworkDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        builder.Services.AddSingleton<JsonRequestReader>();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
+        builder.Services.AddExceptionHandler<RequestRejectedExceptionHandler>();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Groundwork";
+            document.Info.Description = "Grounded answers over your own documents: retrieval-augmented generation with local or hosted models.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    public static WebApplication UseGroundworkDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>Health probes, the OpenAPI document and the interactive docs page.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
+            .ExcludeFromDescription();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteHealthReportAsync,
+        }).ExcludeFromDescription();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", options => options.WithTitle("Groundwork API"));
+        return app;
+    }
+
+    private static Task WriteHealthReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description }),
+        });
+    }
+}

@@ -1,0 +1,52 @@
+using Groundwork.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Groundwork.Infrastructure;
+
+public static class InfrastructureRegistration
+{
+    /// <summary>SQLite through EF Core in <c>Storage:Path</c>, migrated at start-up; a <see cref="GroundworkDbContext"/> per request.</summary>
+    public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StorageOptions>()
+            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddDbContext<GroundworkDbContext>((services, options) =>
+        {
+            var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+            options.UseSqlite(ConnectionString(storage));
+        });
+        builder.Services.AddHostedService<DatabaseInitializer>();
+        builder.Services.AddHealthChecks().AddDbContextCheck<GroundworkDbContext>("database", tags: [HostingRegistration.ReadyTag]);
+        return builder;
+    }
+
+    public static string ConnectionString(StorageOptions storage) => new SqliteConnectionStringBuilder
+    {
+        DataSource = storage.DatabaseFile,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+}
+
+/// <summary>Creates the data folder and applies migrations before anything else starts.</summary>
+public sealed class DatabaseInitializer(IServiceScopeFactory scopes, IOptions<StorageOptions> storage, ILogger<DatabaseInitializer> logger)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(storage.Value.FullPath);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        // WAL lets readers (every /generate) proceed while a document is being written.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        logger.LogInformation("Database ready at {DatabaseFile}", storage.Value.DatabaseFile);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+
+namespace Groundwork.Models;
+
+public static class ModelsRegistration
+{
+    public static IHostApplicationBuilder AddModels(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ModelsOptions>()
+            .Configure(options => builder.Configuration.GetSection(ModelsOptions.Section).Bind(options.Models))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ModelsOptions>, ModelsOptionsValidator>();
+        builder.Services.AddOptions<ProvidersOptions>()
+            .Bind(builder.Configuration.GetSection(ProvidersOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ModelRegistry>();
+        builder.Services.AddExceptionHandler<UpstreamExceptionHandler>();
+        builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddSchemaTransformer<ConfiguredModelSchemaTransformer>());
+        return builder;
+    }
+}

@@ -1,0 +1,19 @@
+using Groundwork.Hosting;
+
+namespace Groundwork.Retrieval;
+
+public static class RetrievalRegistration
+{
+    public static IHostApplicationBuilder AddRetrieval(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<VectorIndexOptions>()
+            .Bind(builder.Configuration.GetSection(VectorIndexOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ChunkIndex>();
+        builder.Services.AddHostedService<ChunkIndexHost>();
+        builder.Services.AddScoped<ChunkRetriever>();
+        builder.Services.AddHealthChecks().AddCheck<ChunkIndexHealthCheck>("vector_index", tags: [HostingRegistration.ReadyTag]);
+        return builder;
+    }
+}
