@@ -1,0 +1,79 @@
+using System.Text.Json;
+
+namespace Groundwork.Tests.Documents;
+
+/// <summary>SQLite is the source of truth: a missing or stale vector index is rebuilt from it at start-up.</summary>
+public sealed class IndexPersistenceTests : IDisposable
+{
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "groundwork-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
+    }
+
+    private string IndexFile => Path.Combine(_dataPath, "vectors.usearch");
+
+    private static long[] SourceIds(JsonElement answer) =>
+        [.. answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64())];
+
+    [Fact]
+    public async Task IndexIsSavedOnShutdownAndRebuiltWhenItsFileIsDeleted()
+    {
+        long lighthouse;
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            lighthouse = await app.AddDocumentAsync("Lighthouse", "The lighthouse lamp is lit at dusk by the keeper, Mara Quell.");
+            await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
+        }
+
+        Assert.True(File.Exists(IndexFile), "the index is saved when the service stops");
+        File.Delete(IndexFile);
+
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            var answer = await app.GenerateAsync(new { text = "Who lights the lighthouse lamp?", model = "local" });
+            Assert.Equal(lighthouse, SourceIds(answer)[0]);
+            Assert.Contains("Mara Quell", answer.GetProperty("text").GetString());
+        }
+
+        Assert.True(File.Exists(IndexFile), "the rebuilt index is saved again");
+    }
+
+    [Fact]
+    public async Task StaleIndexFileIsRebuiltFromTheDatabase()
+    {
+        var staleCopy = Path.Combine(_dataPath, "stale");
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
+        }
+
+        Directory.CreateDirectory(staleCopy);
+        foreach (var file in Directory.GetFiles(_dataPath, "vectors.usearch*"))
+        {
+            File.Copy(file, Path.Combine(staleCopy, Path.GetFileName(file)));
+        }
+
+        long observatory;
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            observatory = await app.AddDocumentAsync("Observatory", "The observatory telescope has a mirror of 2.4 metres.");
+        }
+
+        // Put back the index saved before the observatory document existed.
+        foreach (var file in Directory.GetFiles(staleCopy))
+        {
+            File.Copy(file, Path.Combine(_dataPath, Path.GetFileName(file)), overwrite: true);
+        }
+
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            var answer = await app.GenerateAsync(new { text = "How large is the observatory telescope mirror?", model = "local" });
+            Assert.Equal(observatory, SourceIds(answer)[0]);
+        }
+    }
+}
