@@ -10,7 +10,7 @@ namespace Groundwork.Embeddings;
 /// Each text is cut to <see cref="MaxTokens"/> word pieces ([CLS] and [SEP] included), the length the model was
 /// trained with; anything after that does not affect its embedding. Use <see cref="CountTokens"/> to find out
 /// whether a text fits. The model is loaded on first use, once per process, and shared; disposing a generator
-/// leaves it loaded.
+/// leaves it loaded. Inference runs on the calling thread and the returned task is already complete.
 /// </remarks>
 public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -39,9 +39,6 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
 
     /// <summary>Whether the process has loaded the model for this generator's thread count.</summary>
     public bool IsLoaded => MiniLmModel.IsLoaded(IntraOpThreads);
-
-    /// <summary>How long loading the model took (reading it and building the ONNX session); loads it if needed.</summary>
-    public TimeSpan LoadTime => Model.LoadTime;
 
     private MiniLmModel Model => MiniLmModel.Get(IntraOpThreads);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics.Tensors;
@@ -7,8 +8,8 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace Groundwork.Embeddings;
 
 /// <summary>
-/// The all-MiniLM-L6-v2 ONNX session. Loading takes about a second and 90 MB, so there is one per process
-/// (per intra-op thread count), shared by every generator and host; <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/> is thread-safe.
+/// The all-MiniLM-L6-v2 ONNX session. It takes 90 MB and a noticeable time to load, so there is one per process
+/// (per intra-op thread count), shared by every generator and host; running it is thread-safe.
 /// </summary>
 internal sealed class MiniLmModel
 {
@@ -55,8 +56,8 @@ internal sealed class MiniLmModel
         }
 
         var size = batch.Length * sequenceLength;
-        var inputIds = System.Buffers.ArrayPool<long>.Shared.Rent(size);
-        var attentionMask = System.Buffers.ArrayPool<long>.Shared.Rent(size);
+        var inputIds = ArrayPool<long>.Shared.Rent(size);
+        var attentionMask = ArrayPool<long>.Shared.Rent(size);
         try
         {
             for (var row = 0; row < batch.Length; row++)
@@ -103,8 +104,8 @@ internal sealed class MiniLmModel
         }
         finally
         {
-            System.Buffers.ArrayPool<long>.Shared.Return(inputIds);
-            System.Buffers.ArrayPool<long>.Shared.Return(attentionMask);
+            ArrayPool<long>.Shared.Return(inputIds);
+            ArrayPool<long>.Shared.Return(attentionMask);
         }
     }
 

@@ -36,10 +36,7 @@ internal sealed class MiniLmTokenizer
     /// </summary>
     public int[] Encode(string text)
     {
-        // The library stops at the last whole word that fits; a word is at most MaxInputCharsPerWord pieces,
-        // so asking for that many more guarantees the first MaxWordPieces pieces are all there.
-        var pieces = tokenizer.EncodeToIds(
-            text, MaxWordPieces + tokenizer.MaxInputCharsPerWord, addSpecialTokens: false, out _, out _);
+        var pieces = EncodePrefix(text) ?? EncodeWordPieces(text);
         var count = Math.Min(pieces.Count, MaxWordPieces);
         var ids = new int[count + 2];
         ids[0] = tokenizer.ClassificationTokenId;
@@ -51,6 +48,32 @@ internal sealed class MiniLmTokenizer
         ids[^1] = tokenizer.SeparatorTokenId;
         return ids;
     }
+
+    // Normalising a whole document to keep its first few hundred word pieces is wasted work, so try a prefix
+    // first. Normalisation is per character and words end at whitespace, so cutting at an ASCII space, tab or
+    // line break keeps every word before the cut; if the prefix alone fills the limit, its pieces are the text's.
+    private IReadOnlyList<int>? EncodePrefix(string text)
+    {
+        const int PrefixLength = MaxWordPieces * 32;
+        if (text.Length <= PrefixLength)
+        {
+            return null;
+        }
+
+        var cut = text.AsSpan(PrefixLength).IndexOfAny(" \t\r\n");
+        if (cut < 0)
+        {
+            return null;
+        }
+
+        var pieces = EncodeWordPieces(text[..(PrefixLength + cut)]);
+        return pieces.Count >= MaxWordPieces ? pieces : null;
+    }
+
+    // The library stops at the last whole word that fits; a word is at most MaxInputCharsPerWord pieces,
+    // so asking for that many more guarantees the first MaxWordPieces pieces are all there.
+    private IReadOnlyList<int> EncodeWordPieces(string text) =>
+        tokenizer.EncodeToIds(text, MaxWordPieces + tokenizer.MaxInputCharsPerWord, addSpecialTokens: false, out _, out _);
 
     private static MiniLmTokenizer Load()
     {

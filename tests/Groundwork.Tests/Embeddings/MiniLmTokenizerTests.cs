@@ -50,6 +50,22 @@ public sealed class MiniLmTokenizerTests
         Assert.True(MiniLmTokenizer.Shared.CountTokens(text) > LocalMiniLmEmbeddingGenerator.MaxTokens);
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\n")]
+    [InlineData("\r\n\t")]
+    public void LongTextCutAtAPrefixGivesTheSameIdsAsTokenizingItWhole(string separator)
+    {
+        var words = Enumerable.Range(0, 3000).Select(i => i % 11 == 0 ? "Ünïcödé-words" : $"w{i}").ToList();
+
+        // A no-break space is whitespace too, but not one the prefix shortcut cuts at, so this text is tokenized whole.
+        var tokenizedWhole = MiniLmTokenizer.Shared.Encode(string.Join('\u00A0', words));
+        var ids = MiniLmTokenizer.Shared.Encode(string.Join(separator, words));
+
+        Assert.Equal(tokenizedWhole, ids);
+        Assert.Equal(LocalMiniLmEmbeddingGenerator.MaxTokens, ids.Length);
+    }
+
     private static IEnumerable<(string Text, int[] Ids)> LoadHuggingFaceCases()
     {
         using var stream = typeof(MiniLmTokenizerTests).Assembly.GetManifestResourceStream("Groundwork.Tests.Embeddings.HuggingFaceTokenIds.json")!;
