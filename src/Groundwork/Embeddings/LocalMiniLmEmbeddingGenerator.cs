@@ -21,7 +21,7 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
     /// <summary>The most word pieces of a text the model sees, [CLS] and [SEP] included; the rest is cut off.</summary>
     public const int MaxTokens = 256;
 
-    /// <summary>Texts per ONNX run; larger requests run in several batches, cancellable between them.</summary>
+    /// <summary>Texts per ONNX run; larger requests run in several. Cancellation also stops a run in progress.</summary>
     public const int MaxBatchSize = 32;
 
     private static readonly EmbeddingGeneratorMetadata Metadata = new("local", null, ModelId, Dimensions);
@@ -31,7 +31,7 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads ?? 1, 1, nameof(intraOpThreads));
 
-        // Beyond a handful of threads the small matrices of a sentence cost more in synchronisation than they gain.
+        // A sentence's matrices are small: past a few threads, synchronisation eats what parallelism gains.
         IntraOpThreads = intraOpThreads ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
     }
 

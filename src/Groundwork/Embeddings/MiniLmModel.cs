@@ -26,14 +26,7 @@ internal sealed class MiniLmModel
 
     private readonly InferenceSession session;
 
-    private MiniLmModel(InferenceSession session, TimeSpan loadTime)
-    {
-        this.session = session;
-        LoadTime = loadTime;
-    }
-
-    /// <summary>How long reading the model and creating the session took.</summary>
-    public TimeSpan LoadTime { get; }
+    private MiniLmModel(InferenceSession session) => this.session = session;
 
     public static MiniLmModel Get(int intraOpThreads) =>
         Loaded.GetOrAdd(intraOpThreads, static threads => new Lazy<MiniLmModel>(() => Load(threads))).Value;
@@ -126,7 +119,6 @@ internal sealed class MiniLmModel
 
     private static MiniLmModel Load(int intraOpThreads)
     {
-        var stopwatch = Stopwatch.StartNew();
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -148,6 +140,6 @@ internal sealed class MiniLmModel
                 $"The all-MiniLM-L6-v2 ONNX model lacks the inputs or outputs {string.Join(", ", missing)}.");
         }
 
-        return new MiniLmModel(session, stopwatch.Elapsed);
+        return new MiniLmModel(session);
     }
 }

@@ -169,6 +169,19 @@ public sealed class LocalMiniLmEmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task CancellationStopsALargeRequestPartWay()
+    {
+        var texts = Enumerable.Repeat(string.Join(' ', Enumerable.Repeat("cancel me", 200)), 640).ToArray();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(100));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Run(() => generator.GenerateAsync(texts, cancellationToken: cancellation.Token)));
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
     public async Task RequestForOtherDimensionsIsRejected()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync(
