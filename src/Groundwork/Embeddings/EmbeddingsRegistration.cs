@@ -1,0 +1,46 @@
+using System.ClientModel;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using OpenAI;
+
+namespace Groundwork.Embeddings;
+
+public static class EmbeddingsRegistration
+{
+    /// <summary>
+    /// Registers the singleton <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> chosen by <c>Embeddings:Provider</c>,
+    /// with OpenTelemetry, and the readiness check <see cref="EmbeddingModelHealthCheck"/> (tag <c>ready</c>).
+    /// Invalid settings fail at start-up.
+    /// </summary>
+    public static IHostApplicationBuilder AddEmbeddings(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EmbeddingOptions>()
+            .BindConfiguration(EmbeddingOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingOptionsValidator>();
+
+        builder.Services.AddEmbeddingGenerator(CreateGenerator).UseOpenTelemetry();
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<EmbeddingModelHealthCheck>("embedding-model", tags: ["ready"]);
+        return builder;
+    }
+
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateGenerator(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
+        if (!options.IsOpenAi)
+        {
+            return new LocalMiniLmEmbeddingGenerator(options.IntraOpThreads);
+        }
+
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var key = configuration[EmbeddingOptionsValidator.ApiKeySetting]!;
+        var endpoint = configuration[EmbeddingOptionsValidator.BaseUrlSetting] is { Length: > 0 } baseUrl
+            && EmbeddingOptionsValidator.TryParseBaseUrl(baseUrl, out var url) ? url : EmbeddingOptionsValidator.DefaultBaseUrl;
+        return new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = endpoint })
+            .GetEmbeddingClient(options.OpenAiModel)
+            .AsIEmbeddingGenerator(options.Dimensions);
+    }
+}
