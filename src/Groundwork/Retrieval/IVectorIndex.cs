@@ -15,12 +15,21 @@ public interface IVectorIndex : IDisposable
     long Count { get; }
 
     /// <summary>Adds or replaces the vectors of the given chunks.</summary>
+    /// <exception cref="ArgumentException">
+    /// The lists differ in length, a vector does not have <see cref="Dimensions"/> elements, or a chunk id is negative.
+    /// Nothing is changed then.
+    /// </exception>
     void Upsert(IReadOnlyList<long> chunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors);
 
     /// <summary>Removes the given chunks; ids not in the index are ignored.</summary>
     void Remove(IReadOnlyCollection<long> chunkIds);
 
-    /// <summary>The <paramref name="topK"/> nearest chunks by cosine similarity, best first.</summary>
+    /// <summary>
+    /// The <paramref name="topK"/> nearest chunks by cosine similarity, best first;
+    /// fewer when the index holds fewer, none when it is empty.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="query"/> does not have <see cref="Dimensions"/> elements.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topK"/> is not positive.</exception>
     IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int topK);
 
     /// <summary>Writes the index to <paramref name="path"/> atomically (temp file + rename).</summary>

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using Groundwork.Retrieval;
+
+// Measures UsearchVectorIndex on seeded random unit vectors; prints a Markdown report.
+// Usage: dotnet run -c Release --project bench/VectorIndexBench -- [sizes, default 10000,100000] [queries, default 1000]
+const int Dimensions = 384;
+const int Seed = 42;
+
+var sizes = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
+var queryCount = args.Length > 1 ? int.Parse(args[1]) : 1000;
+var workDirectory = Directory.CreateTempSubdirectory("vector-index-bench");
+
+Console.WriteLine($"Cores: {Environment.ProcessorCount}, .NET {Environment.Version}, {Dimensions}-d, seed {Seed}, {queryCount} queries, " +
+                  $"data {Environment.GetEnvironmentVariable("BENCH_DATA") ?? "uniform"}");
+Console.WriteLine();
+
+foreach (var size in sizes)
+{
+    Console.WriteLine($"## {size:N0} vectors");
+    var (data, queries) = Dataset(Environment.GetEnvironmentVariable("BENCH_DATA") ?? "uniform", size, queryCount);
+    var ids = Enumerable.Range(0, size).Select(i => (long)i).ToArray();
+    var truth = ExactTopK(ids, data, queries, 10);
+
+    foreach (var quantization in Quantizations())
+    {
+        var options = new VectorIndexOptions { Quantization = quantization };
+        Collect();
+        var rssBefore = Process.GetCurrentProcess().WorkingSet64;
+        var managedBefore = GC.GetTotalMemory(true);
+
+        var build = Stopwatch.StartNew();
+        using var index = UsearchVectorIndex.Create(Dimensions, options);
+        for (var start = 0; start < size; start += 1000)
+        {
+            var count = Math.Min(1000, size - start);
+            index.Upsert(new ArraySegment<long>(ids, start, count), data[start..(start + count)]);
+        }
+
+        build.Stop();
+        Collect();
+        var rssDelta = Process.GetCurrentProcess().WorkingSet64 - rssBefore;
+        var managedDelta = GC.GetTotalMemory(true) - managedBefore;
+        var file = Path.Combine(workDirectory.FullName, $"{size}-{quantization}.usearch");
+        var save = Stopwatch.StartNew();
+        index.Save(file);
+        save.Stop();
+        var fileBytes = new FileInfo(file).Length;
+        var load = Stopwatch.StartNew();
+        using (UsearchVectorIndex.Load(file, Dimensions, options))
+        {
+            load.Stop();
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"### {quantization}, defaults (M={options.Connectivity}, ef_add={options.ExpansionAdd}, ef_search={options.ExpansionSearch})");
+        Console.WriteLine($"- build (sequential upserts of 1000): {build.Elapsed.TotalSeconds:F2} s = {size / build.Elapsed.TotalSeconds:N0} vectors/s");
+        Console.WriteLine($"- native memory: {index.NativeMemoryBytes / 1048576.0:F1} MiB = {index.NativeMemoryBytes / (double)size:N0} B/vector; " +
+                          $"RSS delta {rssDelta / 1048576.0:F1} MiB = {rssDelta / (double)size:N0} B/vector; managed delta {managedDelta / 1024.0:F1} KiB");
+        Console.WriteLine($"- file: {fileBytes / 1048576.0:F1} MiB = {fileBytes / (double)size:N0} B/vector; save {save.Elapsed.TotalMilliseconds:N0} ms, load {load.Elapsed.TotalMilliseconds:N0} ms");
+        Console.WriteLine();
+        Console.WriteLine("| top-k | threads | queries/s | p50 µs | p99 µs | recall@k | bytes allocated/search |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var k in new[] { 5, 10 })
+        {
+            foreach (var threads in ThreadOrder())
+            {
+                var run = Measure(index, queries, k, threads);
+                Console.WriteLine($"| {k} | {threads} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {Recall(run.Results, truth, k):F4} | {run.BytesPerSearch:F0} |");
+            }
+        }
+
+        if (quantization == VectorQuantization.Float32)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| ef_search (loaded from the saved file) | 1-thread queries/s | p50 µs | p99 µs | recall@10 |");
+            Console.WriteLine("|---|---|---|---|---|");
+            foreach (var expansion in new[] { 32, 64, 128, 256 })
+            {
+                using var loaded = UsearchVectorIndex.Load(file, Dimensions, new VectorIndexOptions { ExpansionSearch = expansion });
+                var run = Measure(loaded, queries, 10, 1);
+                Console.WriteLine($"| {expansion} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {Recall(run.Results, truth, 10):F4} |");
+            }
+        }
+
+        File.Delete(file);
+    }
+
+    Console.WriteLine();
+}
+
+workDirectory.Delete(recursive: true);
+
+static Run Measure(IVectorIndex index, ReadOnlyMemory<float>[] queries, int k, int threads)
+{
+    for (var i = 0; i < Math.Min(100, queries.Length); i++)
+    {
+        index.Search(queries[i].Span, k);
+    }
+
+    var results = new IReadOnlyList<VectorMatch>[threads][];
+    var latencies = new double[threads][];
+    var allocated = new long[threads];
+    using var start = new Barrier(threads + 1);
+    var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+    {
+        var mine = new IReadOnlyList<VectorMatch>[queries.Length];
+        var times = new double[queries.Length];
+        start.SignalAndWait();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < queries.Length; i++)
+        {
+            var began = Stopwatch.GetTimestamp();
+            mine[i] = index.Search(queries[i].Span, k);
+            times[i] = Stopwatch.GetElapsedTime(began).TotalMicroseconds;
+        }
+
+        allocated[t] = GC.GetAllocatedBytesForCurrentThread() - before;
+        results[t] = mine;
+        latencies[t] = times;
+    })).ToArray();
+    foreach (var worker in workers)
+    {
+        worker.Start();
+    }
+
+    start.SignalAndWait();
+    var clock = Stopwatch.StartNew();
+    foreach (var worker in workers)
+    {
+        worker.Join();
+    }
+
+    clock.Stop();
+    var all = latencies.SelectMany(l => l).Order().ToArray();
+    return new Run(
+        threads * queries.Length / clock.Elapsed.TotalSeconds,
+        all[all.Length / 2],
+        all[(int)(all.Length * 0.99)],
+        allocated.Sum() / (double)(threads * queries.Length),
+        results[0]);
+}
+
+static double Recall(IReadOnlyList<VectorMatch>[] found, long[][] truth, int k)
+{
+    var hits = 0;
+    for (var q = 0; q < found.Length; q++)
+    {
+        var expected = truth[q].Take(k).ToHashSet();
+        hits += found[q].Count(m => expected.Contains(m.ChunkId));
+    }
+
+    return hits / (double)(found.Length * k);
+}
+
+static long[][] ExactTopK(long[] ids, ReadOnlyMemory<float>[] data, ReadOnlyMemory<float>[] queries, int k)
+{
+    var exact = new ExactVectorIndex(Dimensions);
+    exact.Upsert(ids, data);
+    var truth = new long[queries.Length][];
+    Parallel.For(0, queries.Length, q => truth[q] = exact.Search(queries[q].Span, k).Select(m => m.ChunkId).ToArray());
+    return truth;
+}
+
+static ReadOnlyMemory<float>[] UnitVectors(int count, int dimensions, int seed)
+{
+    var random = new Random(seed);
+    var vectors = new ReadOnlyMemory<float>[count];
+    for (var i = 0; i < count; i++)
+    {
+        var vector = new float[dimensions];
+        var norm = 0f;
+        for (var d = 0; d < dimensions; d++)
+        {
+            vector[d] = Gaussian(random);
+            norm += vector[d] * vector[d];
+        }
+
+        norm = MathF.Sqrt(norm);
+        for (var d = 0; d < dimensions; d++)
+        {
+            vector[d] /= norm;
+        }
+
+        vectors[i] = vector;
+    }
+
+    return vectors;
+}
+
+static void Collect()
+{
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    GC.Collect();
+}
+
+static VectorQuantization[] Quantizations() =>
+    Environment.GetEnvironmentVariable("BENCH_QUANT")?.Split(',').Select(Enum.Parse<VectorQuantization>).ToArray()
+    ?? [VectorQuantization.Float32, VectorQuantization.Float16, VectorQuantization.Int8];
+
+// uniform: isotropic Gaussian directions, the hardest case for a graph index (no structure at all).
+// lowrank:M: directions of a random linear image of M-dimensional Gaussians plus 10% isotropic noise,
+// closer to sentence embeddings, whose intrinsic dimension is far below 384.
+static (ReadOnlyMemory<float>[] Data, ReadOnlyMemory<float>[] Queries) Dataset(string kind, int size, int queryCount)
+{
+    if (kind == "uniform")
+    {
+        return (UnitVectors(size, Dimensions, Seed), UnitVectors(queryCount, Dimensions, Seed + 1));
+    }
+
+    var latent = int.Parse(kind.Split(':')[1]);
+    var projection = UnitVectors(latent, Dimensions, Seed + 2);
+    return (LowRank(size, Seed), LowRank(queryCount, Seed + 1));
+
+    ReadOnlyMemory<float>[] LowRank(int count, int seed)
+    {
+        var random = new Random(seed);
+        var vectors = new ReadOnlyMemory<float>[count];
+        for (var i = 0; i < count; i++)
+        {
+            var vector = new float[Dimensions];
+            for (var m = 0; m < latent; m++)
+            {
+                var weight = Gaussian(random);
+                var basis = projection[m].Span;
+                for (var d = 0; d < Dimensions; d++)
+                {
+                    vector[d] += weight * basis[d];
+                }
+            }
+
+            var norm = MathF.Sqrt(vector.Sum(x => x * x));
+            var noise = 0.1f * norm / MathF.Sqrt(Dimensions);
+            for (var d = 0; d < Dimensions; d++)
+            {
+                vector[d] += noise * Gaussian(random);
+            }
+
+            norm = MathF.Sqrt(vector.Sum(x => x * x));
+            for (var d = 0; d < Dimensions; d++)
+            {
+                vector[d] /= norm;
+            }
+
+            vectors[i] = vector;
+        }
+
+        return vectors;
+    }
+}
+
+static float Gaussian(Random random) =>
+    (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+
+static int[] ThreadOrder() => Environment.GetEnvironmentVariable("BENCH_THREADS")?.Split(',').Select(int.Parse).ToArray() ?? [1, 2];
+
+internal sealed record Run(double QueriesPerSecond, double P50, double P99, double BytesPerSearch, IReadOnlyList<VectorMatch>[] Results);
