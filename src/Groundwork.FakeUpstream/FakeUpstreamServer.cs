@@ -1,5 +1,6 @@
 using System.Net;
 using Groundwork.FakeUpstream.Control;
+using Groundwork.FakeUpstream.Wire;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -60,6 +61,10 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     }
 
     public void ClearRequests() => _log.Clear();
+
+    /// <summary>Completes when a request held by a <see cref="FaultKind.Hang"/> fault is abandoned by its client.</summary>
+    public Task WaitForClientDisconnectAsync(CancellationToken cancellationToken = default) =>
+        _app.Services.GetRequiredService<HangObserver>().WaitForClientDisconnectAsync(cancellationToken);
 
     /// <summary>Restores the start-up options (fault included, re-armed) and forgets the recorded requests.</summary>
     public void Reset()

@@ -11,3 +11,6 @@ builder.AddFakeUpstream(FakeUpstreamOptions.FromConfiguration(builder.Configurat
 var app = builder.Build();
 app.MapFakeUpstream();
 app.Run();
+
+// Internal, so tests referencing both web projects see only the service's public Program.
+internal partial class Program;

@@ -47,7 +47,7 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
         ["OPENAI_API_KEY"] = "test-openai-key",
         ["OPENAI_BASE_URL"] = upstream.OpenAiEndpoint.ToString(),
         ["ANTHROPIC_API_KEY"] = "test-anthropic-key",
-        ["ANTHROPIC_BASE_URL"] = upstream.AnthropicBaseUrl.ToString(),
+        ["ANTHROPIC_BASE_URL"] = upstream.BaseUrl.ToString(),
         ["Providers:MaxRetries"] = "0",
     };
 

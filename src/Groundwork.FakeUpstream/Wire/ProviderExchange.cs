@@ -135,6 +135,11 @@ internal static class ProviderExchange
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var hang = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         await Task.Delay(Timeout.Infinite, hang.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            context.RequestServices.GetRequiredService<HangObserver>().ClientDisconnected();
+        }
+
         context.Abort();
     }
 

@@ -23,7 +23,7 @@ public static class EmbeddingsRegistration
         builder.Services.AddEmbeddingGenerator(CreateGenerator).UseOpenTelemetry();
 
         builder.Services.AddHealthChecks()
-            .AddCheck<EmbeddingModelHealthCheck>("embedding-model", tags: ["ready"]);
+            .AddCheck<EmbeddingModelHealthCheck>("embedding_model", tags: ["ready"]);
         return builder;
     }
 

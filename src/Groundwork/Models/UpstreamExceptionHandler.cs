@@ -61,6 +61,8 @@ public sealed class UpstreamExceptionHandler(IProblemDetailsService problemDetai
             new(StatusCodes.Status502BadGateway, "Model provider failed", $"The Anthropic provider answered {(int)failed.StatusCode}: {FirstLine(failed.Message)}"),
         AnthropicException failed =>
             new(StatusCodes.Status502BadGateway, "Model provider failed", $"The Anthropic provider failed: {FirstLine(failed.Message)}"),
+        HttpIOException cut =>
+            new(StatusCodes.Status502BadGateway, "Model provider connection broke", $"The model provider's answer was cut off: {FirstLine(cut.Message)}"),
         HttpRequestException failed =>
             new(StatusCodes.Status502BadGateway, "Model provider unreachable", $"The model provider could not be reached: {FirstLine(failed.Message)}"),
         System.Text.Json.JsonException malformed =>

@@ -57,7 +57,7 @@ public sealed class EmbeddingsRegistrationTests
         Assert.Equal("local", generator.GetService<EmbeddingGeneratorMetadata>()?.ProviderName);
         Assert.NotNull(generator.GetService<LocalMiniLmEmbeddingGenerator>());
         Assert.Equal(HealthStatus.Healthy, health.Status);
-        Assert.Contains("embedding-model", health.Entries.Keys);
+        Assert.Contains("embedding_model", health.Entries.Keys);
         Assert.Equal(384, vector.Length);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
