@@ -7,7 +7,8 @@ using Groundwork.Models;
 using Groundwork.Retrieval;
 using Groundwork.Users;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files sit beside the binary, so the service starts the same from any working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddGroundworkDefaults();
 builder.AddInfrastructure();
