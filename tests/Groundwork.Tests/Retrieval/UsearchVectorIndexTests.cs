@@ -202,6 +202,23 @@ public sealed class UsearchVectorIndexTests : IDisposable
     }
 
     [Fact]
+    public void AnEmptyIndexRoundTripsAndAcceptsVectorsAfterLoad()
+    {
+        var path = Path.Combine(_folder.FullName, "vectors.usearch");
+        using (var empty = UsearchVectorIndex.Create(Dimensions, new VectorIndexOptions()))
+        {
+            empty.Save(path);
+        }
+
+        using var loaded = UsearchVectorIndex.Load(path, Dimensions, new VectorIndexOptions());
+        var vectors = Uniform(3, seed: 27);
+
+        Assert.Empty(loaded.Search(vectors[0].Span, 5));
+        loaded.Upsert(Ids(3), vectors);
+        Assert.Equal(2, loaded.Search(vectors[2].Span, 5)[0].ChunkId);
+    }
+
+    [Fact]
     public void SaveReplacesAnExistingFileAndLeavesNoTemporaryFile()
     {
         var path = Path.Combine(_folder.FullName, "vectors.usearch");
@@ -292,8 +309,8 @@ public sealed class UsearchVectorIndexTests : IDisposable
         }
 
         var perSearch = (GC.GetAllocatedBytesForCurrentThread() - before) / 500.0;
-        // The result array of ten 16-byte matches is 184 bytes; nothing else should be allocated.
-        Assert.True(perSearch <= 200, $"{perSearch} bytes allocated per search");
+        // The result array of ten 16-byte matches is 184 bytes; per-call key and distance arrays would add 168.
+        Assert.True(perSearch <= 256, $"{perSearch} bytes allocated per search");
     }
 
     [Fact]
