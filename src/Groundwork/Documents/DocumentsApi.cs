@@ -18,10 +18,7 @@ public static class DocumentsApi
 
     public static IHostApplicationBuilder AddDocuments(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ChunkingOptions>()
-            .Bind(builder.Configuration.GetSection(ChunkingOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ChunkingOptions>(ChunkingOptions.Section);
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<ChunkingOptions>>().Value;

@@ -1,3 +1,4 @@
+using Groundwork.Hosting;
 using System.ClientModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -14,10 +15,7 @@ public static class EmbeddingsRegistration
     /// </summary>
     public static IHostApplicationBuilder AddEmbeddings(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmbeddingOptions>()
-            .BindConfiguration(EmbeddingOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingOptionsValidator>();
 
         builder.Services.AddEmbeddingGenerator(CreateGenerator).UseOpenTelemetry();

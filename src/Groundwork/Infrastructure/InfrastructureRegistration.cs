@@ -10,10 +10,7 @@ public static class InfrastructureRegistration
     /// <summary>SQLite through EF Core in <c>Storage:Path</c>, migrated at start-up; a <see cref="GroundworkDbContext"/> per request.</summary>
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StorageOptions>()
-            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
 
         builder.Services.AddDbContext<GroundworkDbContext>((services, options) =>
         {

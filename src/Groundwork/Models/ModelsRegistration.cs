@@ -1,3 +1,4 @@
+using Groundwork.Hosting;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 
@@ -11,10 +12,7 @@ public static class ModelsRegistration
             .Configure(options => builder.Configuration.GetSection(ModelsOptions.Section).Bind(options.Models))
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ModelsOptions>, ModelsOptionsValidator>();
-        builder.Services.AddOptions<ProvidersOptions>()
-            .Bind(builder.Configuration.GetSection(ProvidersOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ProvidersOptions>(ProvidersOptions.Section);
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddExceptionHandler<UpstreamExceptionHandler>();
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddSchemaTransformer<ConfiguredModelSchemaTransformer>());

@@ -6,10 +6,7 @@ public static class RetrievalRegistration
 {
     public static IHostApplicationBuilder AddRetrieval(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<VectorIndexOptions>()
-            .Bind(builder.Configuration.GetSection(VectorIndexOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<VectorIndexOptions>(VectorIndexOptions.Section);
         builder.Services.AddSingleton<ChunkIndex>();
         builder.Services.AddHostedService<ChunkIndexHost>();
         builder.Services.AddScoped<ChunkRetriever>();
