@@ -37,7 +37,13 @@ public static class EmbeddingsRegistration
         var key = configuration[EmbeddingOptionsValidator.ApiKeySetting]!;
         var endpoint = configuration[EmbeddingOptionsValidator.BaseUrlSetting] is { Length: > 0 } baseUrl
             && EmbeddingOptionsValidator.TryParseBaseUrl(baseUrl, out var url) ? url : EmbeddingOptionsValidator.DefaultBaseUrl;
-        return new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = endpoint })
+        var clientOptions = new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            // Per-request SDK logging costs CPU on the hot path and could log document text.
+            ClientLoggingOptions = new System.ClientModel.Primitives.ClientLoggingOptions { EnableLogging = false },
+        };
+        return new OpenAIClient(new ApiKeyCredential(key), clientOptions)
             .GetEmbeddingClient(options.OpenAiModel)
             .AsIEmbeddingGenerator(options.Dimensions);
     }

@@ -11,7 +11,7 @@ public static class GenerationApi
 
     public static IHostApplicationBuilder AddGeneration(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddScoped<GenerationService>();
+        builder.Services.AddSingleton<GenerationService>();
         return builder;
     }
 

@@ -32,16 +32,57 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
             throw TooLarge(maxBodyBytes);
         }
 
-        JsonNode? root;
+        var body = await ReadBodyAsync(request, maxBodyBytes, context.RequestAborted);
+        var schema = SchemaOf<T>();
+
+        // Fast path: a well-formed body binds directly and only the attributes need checking.
+        T? instance = null;
         try
         {
-            using var limited = new LengthLimitedStream(request.Body, maxBodyBytes);
-            root = await JsonNode.ParseAsync(limited, documentOptions: new JsonDocumentOptions { MaxDepth = 64 },
-                cancellationToken: context.RequestAborted);
+            instance = JsonSerializer.Deserialize<T>(body.Span, _serializerOptions);
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (instance is null)
+        {
+            // Slow path: find out which fields are malformed or missing, so each is named in the answer.
+            instance = BindFieldByField<T>(body, schema, out var typeErrors);
+            if (typeErrors.Count > 0)
+            {
+                Validate(instance, schema, context, typeErrors, skip: typeErrors.Keys);
+                throw Invalid(typeErrors);
+            }
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        Validate(instance, schema, context, errors, skip: null);
+        return errors.Count > 0 ? throw Invalid(errors) : instance;
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 1024);
+        try
+        {
+            await using var limited = new LengthLimitedStream(request.Body, maxBodyBytes);
+            await limited.CopyToAsync(buffer, cancellationToken);
         }
         catch (LengthLimitExceededException)
         {
             throw TooLarge(maxBodyBytes);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private T BindFieldByField<T>(ReadOnlyMemory<byte> body, RequestSchema schema, out Dictionary<string, string[]> errors) where T : class
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException exception)
         {
@@ -49,75 +90,83 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
                 $"The request body is not valid JSON: {exception.Message}");
         }
 
-        if (root is not JsonObject body)
+        if (root is not JsonObject json)
         {
             throw Invalid(new Dictionary<string, string[]> { ["$"] = ["The request body must be a JSON object."] });
         }
 
-        var typeInfo = _serializerOptions.GetTypeInfo(typeof(T));
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var wellTyped = new JsonObject();
-        foreach (var property in typeInfo.Properties)
+        foreach (var field in schema.Fields)
         {
-            if (!body.TryGetPropertyValue(property.Name, out var value))
+            if (!json.TryGetPropertyValue(field.Property.Name, out var value))
             {
-                if (property.IsRequired || HasAttribute<RequiredAttribute>(property))
-                {
-                    errors[property.Name] = [$"The {property.Name} field is required."];
-                }
                 continue;
             }
 
-            if (JsonTypeMismatch(property, value) is { } typeError)
+            if (JsonTypeMismatch(field.Property, value) is { } typeError)
             {
-                errors[property.Name] = [typeError];
+                errors[field.Property.Name] = [typeError];
                 continue;
             }
 
-            wellTyped[property.Name] = value?.DeepClone();
+            wellTyped[field.Property.Name] = value?.DeepClone();
         }
 
-        var instance = wellTyped.Deserialize<T>(_serializerOptions)
+        return wellTyped.Deserialize<T>(_serializerOptions)
             ?? throw new InvalidOperationException($"Deserializing {typeof(T).Name} produced null.");
+    }
 
-        var validationContext = new ValidationContext(instance, context.RequestServices, items: null);
-        foreach (var property in typeInfo.Properties)
+    private static void Validate(object instance, RequestSchema schema, HttpContext context, Dictionary<string, string[]> errors,
+        IEnumerable<string>? skip)
+    {
+        var skipped = skip?.ToHashSet(StringComparer.Ordinal);
+        ValidationContext? validationContext = null;
+        foreach (var field in schema.Fields)
         {
-            if (errors.ContainsKey(property.Name) || !wellTyped.ContainsKey(property.Name) || property.Get is null)
+            if (field.Attributes.Length == 0 || skipped?.Contains(field.Property.Name) == true)
             {
                 continue;
             }
 
-            validationContext.DisplayName = property.Name;
-            validationContext.MemberName = property.Name;
-            var value = property.Get(instance);
-            var messages = new List<string>();
-            foreach (var attribute in Attributes<ValidationAttribute>(property))
+            validationContext ??= new ValidationContext(instance, context.RequestServices, items: null);
+            validationContext.DisplayName = field.Property.Name;
+            validationContext.MemberName = field.Property.Name;
+            var value = field.Property.Get!(instance);
+            List<string>? messages = null;
+            foreach (var attribute in field.Attributes)
             {
-                if (attribute is RequiredAttribute)
-                {
-                    continue;
-                }
-
                 if (attribute.GetValidationResult(value, validationContext) is { ErrorMessage: { } message })
                 {
-                    messages.Add(message);
+                    (messages ??= []).Add(message);
+                }
+
+                if (attribute is RequiredAttribute && messages is not null)
+                {
+                    // Nothing more to say about a missing value.
+                    break;
                 }
             }
 
-            if (messages.Count > 0)
+            if (messages is not null)
             {
-                errors[property.Name] = [.. messages];
+                errors[field.Property.Name] = [.. messages];
             }
         }
-
-        if (errors.Count > 0)
-        {
-            throw Invalid(errors);
-        }
-
-        return instance;
     }
+
+    private RequestSchema SchemaOf<T>() => _schemas.GetOrAdd(typeof(T), type => new RequestSchema(
+        [.. _serializerOptions.GetTypeInfo(type).Properties
+            .Where(property => property.Get is not null)
+            .Select(property => new RequestField(property,
+                [.. Attributes<ValidationAttribute>(property).OrderBy(a => a is RequiredAttribute ? 0 : 1)]))]));
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, RequestSchema> _schemas = new();
+
+    /// <summary>A request type's JSON properties with their validation attributes, Required first; built once per type.</summary>
+    private sealed record RequestSchema(RequestField[] Fields);
+
+    private sealed record RequestField(JsonPropertyInfo Property, ValidationAttribute[] Attributes);
 
     private static RequestRejectedException TooLarge(long maxBodyBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, "Request body too large",
@@ -181,9 +230,6 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
             return $"The {property.Name} field has the wrong type.";
         }
     }
-
-    private static bool HasAttribute<TAttribute>(JsonPropertyInfo property) where TAttribute : Attribute =>
-        Attributes<TAttribute>(property).Any();
 
     private static IEnumerable<TAttribute> Attributes<TAttribute>(JsonPropertyInfo property) where TAttribute : Attribute =>
         property.AttributeProvider is MemberInfo member ? member.GetCustomAttributes<TAttribute>(inherit: true) : [];

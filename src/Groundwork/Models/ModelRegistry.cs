@@ -78,6 +78,8 @@ public sealed class ModelRegistry : IDisposable
         {
             RetryPolicy = new ClientRetryPolicy(providers.MaxRetries),
             NetworkTimeout = TimeSpan.FromSeconds(providers.TimeoutSeconds + 5),
+            // The SDK's per-request logging policy costs CPU on every call and would log prompts; our own logs suffice.
+            ClientLoggingOptions = new ClientLoggingOptions { EnableLogging = false },
         };
         if (configuration[OpenAiBaseUrlSetting] is { Length: > 0 } baseUrl)
         {

@@ -1,5 +1,3 @@
-using Groundwork.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 
 namespace Groundwork.Retrieval;
@@ -11,7 +9,7 @@ public sealed record RetrievedChunk(long ChunkId, long DocumentId, string Title,
 public sealed class ChunkRetriever(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ChunkIndex index,
-    GroundworkDbContext db)
+    ChunkStore store)
 {
     public async Task<IReadOnlyList<RetrievedChunk>> RetrieveAsync(string query, int topK, CancellationToken cancellationToken)
     {
@@ -22,11 +20,7 @@ public sealed class ChunkRetriever(
             return [];
         }
 
-        var ids = matches.Select(m => m.ChunkId).ToArray();
-        var rows = await db.Chunks.AsNoTracking()
-            .Where(c => ids.Contains(c.Id))
-            .Select(c => new { c.Id, c.DocumentId, c.Document!.Title, c.Text })
-            .ToDictionaryAsync(c => c.Id, cancellationToken);
+        var rows = await store.GetAsync(matches, cancellationToken);
 
         // A chunk deleted between search and lookup is skipped rather than cited.
         var results = new List<RetrievedChunk>(matches.Count);
@@ -34,7 +28,7 @@ public sealed class ChunkRetriever(
         {
             if (rows.TryGetValue(match.ChunkId, out var row))
             {
-                results.Add(new RetrievedChunk(row.Id, row.DocumentId, row.Title, row.Text, match.Score));
+                results.Add(row with { Score = match.Score });
             }
         }
 

@@ -9,7 +9,8 @@ public static class RetrievalRegistration
         builder.AddValidatedOptions<VectorIndexOptions>(VectorIndexOptions.Section);
         builder.Services.AddSingleton<ChunkIndex>();
         builder.Services.AddHostedService<ChunkIndexHost>();
-        builder.Services.AddScoped<ChunkRetriever>();
+        builder.Services.AddSingleton<ChunkStore>();
+        builder.Services.AddSingleton<ChunkRetriever>();
         builder.Services.AddHealthChecks().AddCheck<ChunkIndexHealthCheck>("vector_index", tags: [HostingRegistration.ReadyTag]);
         return builder;
     }

@@ -35,7 +35,9 @@ public sealed class VectorIndexOptions
     /// <summary>
     /// Searches that may run inside the native index at once; further searches wait for a slot.
     /// USearch keeps one scratch context per slot and fails a search when none is free.
+    /// A waiting search blocks a thread-pool thread, so the default leaves room for every thread the pool is
+    /// likely to run at once; a context costs a few kilobytes.
     /// </summary>
     [Range(1, 1024)]
-    public int SearchThreads { get; set; } = Environment.ProcessorCount;
+    public int SearchThreads { get; set; } = 64;
 }
