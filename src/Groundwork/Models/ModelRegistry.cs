@@ -77,7 +77,7 @@ public sealed class ModelRegistry : IDisposable
         var options = new OpenAIClientOptions
         {
             RetryPolicy = new ClientRetryPolicy(providers.MaxRetries),
-            NetworkTimeout = TimeSpan.FromSeconds(providers.TimeoutSeconds + 5),
+            NetworkTimeout = TimeSpan.FromSeconds(providers.TimeoutSeconds),
             // The SDK's per-request logging policy costs CPU on every call and would log prompts; our own logs suffice.
             ClientLoggingOptions = new ClientLoggingOptions { EnableLogging = false },
         };
@@ -100,8 +100,8 @@ public sealed class ModelRegistry : IDisposable
 
         var baseUrl = configuration[AnthropicBaseUrlSetting];
         var client = string.IsNullOrWhiteSpace(baseUrl)
-            ? new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds + 5) }
-            : new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds + 5), BaseUrl = baseUrl };
+            ? new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds) }
+            : new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds), BaseUrl = baseUrl };
 
         return (client.AsIChatClient(definition.UpstreamModel!), null);
     }

@@ -32,7 +32,7 @@ public sealed class ProvidersOptions
 {
     public const string Section = "Providers";
 
-    /// <summary>Longest a model call may take before it is answered with 504.</summary>
+    /// <summary>Longest one attempt of a model call may take (a stream: each wait for its next part) before a 504.</summary>
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 120;
 

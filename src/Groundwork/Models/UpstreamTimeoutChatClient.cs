@@ -4,21 +4,21 @@ using Microsoft.Extensions.AI;
 namespace Groundwork.Models;
 
 /// <summary>
-/// Bounds a model call by <c>Providers:TimeoutSeconds</c> and reports it as <see cref="UpstreamTimeoutException"/>,
-/// so a slow provider is told apart from a caller that went away. For streams the bound applies to each wait for the next update.
+/// Reports a model call that ran out of time as <see cref="UpstreamTimeoutException"/>, so a slow provider is told apart
+/// from a caller that went away. A single answer is bounded by the provider SDK's own per-attempt timeout (set to
+/// <c>Providers:TimeoutSeconds</c>), which saves a second timer on every call; a stream is bounded here, per wait for
+/// its next update.
 /// </summary>
 public sealed class UpstreamTimeoutChatClient(IChatClient inner, string modelName, TimeSpan timeout) : DelegatingChatClient(inner)
 {
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
         try
         {
-            return await base.GetResponseAsync(messages, options, deadline.Token);
+            return await base.GetResponseAsync(messages, options, cancellationToken);
         }
-        catch (Exception exception) when (IsTimeout(exception, deadline, cancellationToken))
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsCancellation(exception))
         {
             throw new UpstreamTimeoutException(modelName, timeout);
         }
@@ -57,4 +57,8 @@ public sealed class UpstreamTimeoutChatClient(IChatClient inner, string modelNam
         deadline.IsCancellationRequested && !callerToken.IsCancellationRequested
         && exception is OperationCanceledException or TimeoutException or HttpRequestException
             or System.ClientModel.ClientResultException or Anthropic.Exceptions.AnthropicException;
+
+    // With the caller still there, a cancelled call can only be the SDK's own timeout.
+    private static bool IsCancellation(Exception exception) =>
+        exception is OperationCanceledException or TimeoutException || exception.InnerException is TimeoutException;
 }
