@@ -1,7 +1,8 @@
 """The post's FastAPI service, exactly as written there, with its three collaborators made real:
 embed over httpx, top-5 cosine over 10,000 random 384-d vectors with numpy, chat over httpx.
 Run: uvicorn fastapi_app:app --workers 2 --loop uvloop --http httptools
-Environment: UPSTREAM_URL (the fake upstream's OpenAI base, e.g. http://127.0.0.1:5081/v1)."""
+Environment: UPSTREAM_URL (the fake upstream's OpenAI base, e.g. http://127.0.0.1:5081/v1),
+OPENAI_API_KEY (sent as a bearer token, as an OpenAI-compatible server requires)."""
 import os
 from typing import Literal
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 UPSTREAM_URL = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:5081/v1")
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "bench")
 _rng = np.random.default_rng(42)
 _vectors = _rng.standard_normal((10_000, 384), dtype=np.float32)
 _vectors /= np.linalg.norm(_vectors, axis=1, keepdims=True)
@@ -24,6 +26,7 @@ def client() -> httpx.AsyncClient:
     global _client
     if _client is None:
         _client = httpx.AsyncClient(base_url=UPSTREAM_URL, timeout=30,
+                                    headers={"Authorization": f"Bearer {OPENAI_API_KEY}"},
                                     limits=httpx.Limits(max_connections=1000, max_keepalive_connections=1000))
     return _client
 

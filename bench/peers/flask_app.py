@@ -1,7 +1,8 @@
 """The same service on Flask, the way the post says Flask would do it: synchronous handlers, blocking HTTP calls
 with requests, concurrency from gunicorn threads.
 Run: gunicorn flask_app:app --workers 2 --threads 32 --worker-class gthread
-Environment: UPSTREAM_URL (the fake upstream's OpenAI base, e.g. http://127.0.0.1:5081/v1)."""
+Environment: UPSTREAM_URL (the fake upstream's OpenAI base, e.g. http://127.0.0.1:5081/v1),
+OPENAI_API_KEY (sent as a bearer token, as an OpenAI-compatible server requires)."""
 import os
 import threading
 
@@ -10,6 +11,7 @@ import requests
 from flask import Flask, jsonify, request
 
 UPSTREAM_URL = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:5081/v1")
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "bench")
 _rng = np.random.default_rng(42)
 _vectors = _rng.standard_normal((10_000, 384), dtype=np.float32)
 _vectors /= np.linalg.norm(_vectors, axis=1, keepdims=True)
@@ -22,6 +24,7 @@ app = Flask(__name__)
 def session() -> requests.Session:
     if not hasattr(_local, "session"):
         _local.session = requests.Session()
+        _local.session.headers["Authorization"] = f"Bearer {OPENAI_API_KEY}"
     return _local.session
 
 

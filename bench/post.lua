@@ -1,0 +1,7 @@
+-- wrk script: POST /generate with the body in the file named by WRK_BODY_FILE (bench/generate-request.json).
+local path = os.getenv("WRK_BODY_FILE") or "bench/generate-request.json"
+local file = assert(io.open(path, "rb"))
+wrk.method = "POST"
+wrk.body = file:read("*a")
+file:close()
+wrk.headers["Content-Type"] = "application/json"
