@@ -161,7 +161,7 @@ public sealed class UsearchVectorIndexTests : IDisposable
     }
 
     [Theory]
-    [InlineData(VectorQuantization.Float16)]
+    [InlineData(VectorQuantization.Float32)]
     [InlineData(VectorQuantization.BFloat16)]
     [InlineData(VectorQuantization.Int8)]
     public void QuantizedIndexFindsAnAddedVectorFirst(VectorQuantization quantization)
@@ -286,7 +286,7 @@ public sealed class UsearchVectorIndexTests : IDisposable
 
         Assert.Throws<VectorIndexLoadException>(() => UsearchVectorIndex.Load(path, 128, new VectorIndexOptions()));
         Assert.Throws<VectorIndexLoadException>(() =>
-            UsearchVectorIndex.Load(path, Dimensions, new VectorIndexOptions { Quantization = VectorQuantization.Float16 }));
+            UsearchVectorIndex.Load(path, Dimensions, new VectorIndexOptions { Quantization = VectorQuantization.Float32 }));
         Assert.Throws<VectorIndexLoadException>(() =>
             UsearchVectorIndex.Load(path, Dimensions, new VectorIndexOptions { Connectivity = 32 }));
     }

@@ -11,7 +11,7 @@ public sealed class VectorIndexOptionsTests
         var options = new VectorIndexOptions();
 
         Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), null, validateAllProperties: true));
-        Assert.Equal((16, 128, 64, VectorQuantization.Float32), (options.Connectivity, options.ExpansionAdd, options.ExpansionSearch, options.Quantization));
+        Assert.Equal((16, 128, 64, VectorQuantization.Float16), (options.Connectivity, options.ExpansionAdd, options.ExpansionSearch, options.Quantization));
     }
 
     [Theory]
