@@ -11,6 +11,7 @@ public sealed class DocumentIngestor(
     Chunker chunker,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ChunkIndex index,
+    ChunkStore chunks,
     GroundworkDbContext db,
     TimeProvider clock)
 {
@@ -65,6 +66,7 @@ public sealed class DocumentIngestor(
         }
 
         await index.RemoveAsync(chunkIds, CancellationToken.None);
+        chunks.Evict(chunkIds);
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Groundwork.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -8,32 +9,76 @@ namespace Groundwork.Retrieval;
 /// <summary>
 /// Reads chunks by id straight from SQLite. This runs on every <c>/generate</c>, where building an EF Core context
 /// and translating a query cost more than the lookup itself; everything else goes through EF Core.
+/// Recently read chunks are kept in a bounded cache: a chunk never changes (a new version of a document gets new
+/// chunk ids, never reused), so an entry only has to go when its chunk is deleted (<see cref="Evict"/>).
 /// </summary>
 public sealed class ChunkStore(IOptions<StorageOptions> storage)
 {
+    private const int CacheCapacity = 20_000;
+
     private readonly string _connectionString = InfrastructureRegistration.ConnectionString(storage.Value);
     private readonly string?[] _sqlByCount = new string?[64];
+    private readonly ConcurrentDictionary<long, RetrievedChunk> _cache = new();
 
     public async Task<Dictionary<long, RetrievedChunk>> GetAsync(IReadOnlyList<VectorMatch> matches, CancellationToken cancellationToken)
     {
         var found = new Dictionary<long, RetrievedChunk>(matches.Count);
+        List<long>? missing = null;
+        foreach (var match in matches)
+        {
+            if (_cache.TryGetValue(match.ChunkId, out var cached))
+            {
+                found[match.ChunkId] = cached;
+            }
+            else
+            {
+                (missing ??= []).Add(match.ChunkId);
+            }
+        }
+
+        if (missing is null)
+        {
+            return found;
+        }
+
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = Sql(matches.Count);
-        for (var i = 0; i < matches.Count; i++)
+        command.CommandText = Sql(missing.Count);
+        for (var i = 0; i < missing.Count; i++)
         {
-            command.Parameters.AddWithValue(ParameterName(i), matches[i].ChunkId);
+            command.Parameters.AddWithValue(ParameterName(i), missing[i]);
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var chunkId = reader.GetInt64(0);
-            found[chunkId] = new RetrievedChunk(chunkId, reader.GetInt64(1), reader.GetString(2), reader.GetString(3), Score: 0);
+            var chunk = new RetrievedChunk(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), Score: 0);
+            found[chunk.ChunkId] = chunk;
+            Remember(chunk);
         }
 
         return found;
+    }
+
+    /// <summary>Forgets deleted chunks, so they can never be served from the cache.</summary>
+    public void Evict(IEnumerable<long> chunkIds)
+    {
+        foreach (var chunkId in chunkIds)
+        {
+            _cache.TryRemove(chunkId, out _);
+        }
+    }
+
+    private void Remember(RetrievedChunk chunk)
+    {
+        if (_cache.Count >= CacheCapacity)
+        {
+            // Crude but bounded: start over rather than track recency on every hit.
+            _cache.Clear();
+        }
+
+        _cache[chunk.ChunkId] = chunk;
     }
 
     private string Sql(int count)
