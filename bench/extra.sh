@@ -137,10 +137,12 @@ cpu_after=$($helper cpu "$service_pid")
 stop "$service_pid"
 $python - "$work" "$connections" "$cpu_before" "$cpu_after" "$load_before" <<'EOF'
 import json, sys
-work, connections, cpu_before, cpu_after, load = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+work, connections, load = sys.argv[1], int(sys.argv[2]), sys.argv[5]
+(service_before, machine_before), (service_after, machine_after) = (map(float, sys.argv[i].split()) for i in (3, 4))
 line = next(l for l in open(f"{work}/wrk.txt") if l.startswith("WRK_JSON "))
 json.dump({"wrk": json.loads(line[len("WRK_JSON "):]), "connections": connections, "wrk_threads": 1,
-           "sentences_file": "bench/sentences.txt", "service_cpu_seconds": cpu_after - cpu_before,
+           "sentences_file": "bench/sentences.txt", "service_cpu_seconds": service_after - service_before,
+           "machine_cpu_seconds": machine_after - machine_before,
            "load_average_before": load}, open(f"{work}/embedding-service.json", "w"))
 EOF
 log "embeddings: raw ONNX Runtime, batches of 1, 32, 64, ${raw_seconds}s each"

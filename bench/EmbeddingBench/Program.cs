@@ -46,6 +46,7 @@ object Run(int batchSize, TimeSpan duration)
     var next = 0;
     var embedded = 0L;
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var machineBefore = MachineBusySeconds();
     var clock = Stopwatch.StartNew();
     while (clock.Elapsed < duration)
     {
@@ -63,6 +64,7 @@ object Run(int batchSize, TimeSpan duration)
 
     clock.Stop();
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var machine = MachineBusySeconds() - machineBefore;
     latencies.Sort();
     return new
     {
@@ -73,7 +75,20 @@ object Run(int batchSize, TimeSpan duration)
         batch_ms_p50 = latencies[latencies.Count / 2],
         batch_ms_p99 = latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * 0.99))],
         cpu_cores_used = cpu.TotalSeconds / clock.Elapsed.TotalSeconds,
+        machine_cpu_cores_busy = machine / clock.Elapsed.TotalSeconds,
     };
+}
+
+// All cores' busy time from /proc/stat (user..steal minus idle and iowait), to see what else ran during a measurement.
+static double MachineBusySeconds()
+{
+    if (!File.Exists("/proc/stat"))
+    {
+        return double.NaN;
+    }
+
+    var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..9].Select(long.Parse).ToArray();
+    return (ticks.Sum() - ticks[3] - ticks[4]) / 100.0;
 }
 
 string? Option(string name)
