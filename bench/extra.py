@@ -8,6 +8,7 @@ Subcommands:
   ingest --url U --pid P --targets 10000,100000 [--per-doc 1000] [--concurrency 2] [--budget-s 300]
                                      POST /documents of one-chunk paragraphs, recording RSS at each target; JSON to stdout
   data-size DIR                      JSON of the files in DIR and their sizes
+  phase WORK NAME begin|end          note the load average and the machine's busy CPU time around a part, in WORK/phases.json
   assemble --work DIR --results FILE [--smoke] [--docs FILE]
                                      build the "extra" object from DIR/*.json, merge it into FILE, print a summary,
                                      and (unless --smoke) rewrite the marked section of the docs file
@@ -198,6 +199,21 @@ def data_size(directory):
     return {"files": files, "total_bytes": sum(files.values())}
 
 
+def phase(work, name, edge):
+    path = os.path.join(work, "phases.json")
+    phases = load(path) or {}
+    busy, _ = machine_cpu()
+    entry = phases.setdefault(name, {})
+    if edge == "begin":
+        entry.update({"load_average_before": open("/proc/loadavg").read().split()[0], "busy": busy, "at": time.monotonic()})
+    else:
+        seconds = time.monotonic() - entry.pop("at")
+        entry["seconds"] = seconds
+        entry["machine_cpu_cores_busy"] = (busy - entry.pop("busy")) / seconds
+    with open(path, "w") as f:
+        json.dump(phases, f)
+
+
 def load(path):
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         return None
@@ -210,12 +226,13 @@ def percent(x):
 
 
 def mib(n):
-    return f"{n / 2**20:,.1f} MiB"
+    return f"{n / 2**20:,.1f} MiB" if n >= 2**20 else f"{n:,} B"
 
 
 def assemble(args):
     work = args.work
     meta = load(os.path.join(work, "meta.json")) or {}
+    phases = load(os.path.join(work, "phases.json")) or {}
     extra = {"smoke": args.smoke, **meta}
 
     service = load(os.path.join(work, "embedding-service.json"))
@@ -240,6 +257,7 @@ def assemble(args):
                 "machine_cpu_cores_busy": service["machine_cpu_seconds"] / seconds,
                 "load_average_before": service["load_average_before"],
             },
+            "machine": phases.get("embedding"),
             "raw": raw,
             "ratio_service_to_raw": {
                 **{f"batch_{b}": service_rate / r["sentences_per_second"] for b, r in by_batch.items()},
@@ -271,7 +289,7 @@ def assemble(args):
             sizes.append(entry)
         extra["vector_search"] = {"data": vector["data"], "queries": vector["queries"], "dimensions": vector["dimensions"],
                                   "exact_reference": "ExactVectorIndex (brute force)", "sizes": sizes,
-                                  "load_average_before": meta.get("vector_load_average_before")}
+                                  "machine": phases.get("vector")}
 
     memory = load(os.path.join(work, "memory.json"))
     if memory:
@@ -297,6 +315,7 @@ def assemble(args):
             "data_folder": memory["data_size"],
             "data_bytes_per_chunk": memory["data_size"]["total_bytes"] / last["chunks"],
             "restart": memory.get("restart"),
+            "machine": phases.get("memory"),
         }
 
     results = load(args.results) or {}
@@ -361,8 +380,11 @@ def markdown(extra):
         ratio = e["ratio_service_to_raw"]
         out += ["", f"Service / raw: {percent(ratio['best_batched'])} of the best batched rate (batch {ratio['best_batch_size']}); "
                 + ", ".join(f"{percent(v)} of batch {k.split('_')[1]}" for k, v in ratio.items() if k.startswith("batch_")) + ".",
-                f"wrk errors: {s['errors']}. Every request runs its own ONNX batch of one on the request thread, so the "
-                "service cannot reach the batched rate; wrk ran on the same two cores as the service.", ""]
+                "wrk errors: " + (", ".join(f"{k} {v}" for k, v in s["errors"].items() if v) or "none") + ". "
+                "Each request runs its own ONNX batch of one on its request thread; concurrent requests run side by side, "
+                "which is not the same as batching them. wrk (1 thread) ran on the same cores as the service.",
+                machine_note(e.get("machine")), ""]
+        out = [line for i, line in enumerate(out) if line or not (i and not out[i - 1])]
     if "vector_search" in extra:
         v = extra["vector_search"]
         out += ["### Vector search (bench/VectorIndexBench)", "",
@@ -377,12 +399,13 @@ def markdown(extra):
                        f"{one.get('queries_per_second', 0):,.0f} | {one.get('p50_us', 0):.0f} / {one.get('p99_us', 0):.0f} | "
                        f"{two.get('queries_per_second', 0):,.0f} | {two.get('p50_us', 0):.0f} / {two.get('p99_us', 0):.0f} | "
                        f"{x.get('recall_at_5', float('nan')):.4f} | {x.get('recall_at_10', float('nan')):.4f} |")
-        out.append("")
+        out += ["", ("Build is single-threaded upserts of 1,000 vectors; 2 threads means two threads each running every query. "
+                     + machine_note(v.get("machine"))).rstrip(), ""]
     if "memory" in extra:
         m = extra["memory"]
         out += ["### Memory and disk with many chunks", "",
                 f"Service with `Embeddings:Provider=openai` against `Groundwork.FakeUpstream` (384-d feature-hashed vectors), "
-                f"so embedding is cheap and the ONNX model is not loaded; documents of {m['per_document_paragraphs']:,} paragraphs "
+                f"so embedding is cheap and the ONNX model is not loaded (roughly 300 MiB more: see the start-up figures above); documents of {m['per_document_paragraphs']:,} paragraphs "
                 f"(one sentence of {m['paragraph_chars'][0]}-{m['paragraph_chars'][1]} characters each, so one chunk each) posted to `/documents`, {m['concurrency']} at a time.", "",
                 "| chunks indexed | VmRSS | peak (VmHWM) | RSS over the empty service, per chunk | growth per chunk since the previous row | ingest time (cumulative) |",
                 "|---|---|---|---|---|---|",
@@ -404,8 +427,18 @@ def markdown(extra):
                        + (f" in {r['index_ms']:,.0f} ms" if r.get("index_ms") is not None else "")
                        + f"), VmRSS {mib(r['rss_bytes'])}: what a fresh process holds for the same data. The figures above are "
                        "higher by what ingesting left allocated in the process (.NET heaps, buffers).")
+        note = machine_note(m.get("machine"))
+        if note:
+            out.append(note)
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def machine_note(machine):
+    if not machine:
+        return ""
+    return (f"Machine during this part: load average {machine['load_average_before']} before, "
+            f"{machine['machine_cpu_cores_busy']:.2f} cores busy on average over {machine['seconds']:.0f} s (all processes).")
 
 
 def rewrite_docs(path, body):
@@ -434,6 +467,7 @@ def main():
     p.add_argument("--targets", required=True); p.add_argument("--per-doc", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=2); p.add_argument("--budget-s", type=float, default=300)
     p = sub.add_parser("data-size"); p.add_argument("directory")
+    p = sub.add_parser("phase"); p.add_argument("work"); p.add_argument("name"); p.add_argument("edge", choices=["begin", "end"])
     p = sub.add_parser("assemble")
     p.add_argument("--work", required=True); p.add_argument("--results", required=True)
     p.add_argument("--smoke", action="store_true"); p.add_argument("--docs")
@@ -452,6 +486,8 @@ def main():
         print(json.dumps(proc_memory(args.pid)))
     elif args.command == "ingest":
         ingest(args)
+    elif args.command == "phase":
+        phase(args.work, args.name, args.edge)
     elif args.command == "data-size":
         print(json.dumps(data_size(args.directory)))
     elif args.command == "assemble":

@@ -121,6 +121,7 @@ EOF
 
 # 1. Local embeddings: the service under wrk, then the raw model once the service has stopped.
 if [[ $parts == *,embedding,* ]]; then
+$helper phase "$work" embedding begin
 port=$($helper free-port)
 log "embeddings: starting the service on 127.0.0.1:$port (local model)"
 start service dotnet "$root/$service_dll" --urls "http://127.0.0.1:$port" --Storage:Path="$work/embedding-data" \
@@ -148,22 +149,21 @@ EOF
 log "embeddings: raw ONNX Runtime, batches of 1, 32, 64, ${raw_seconds}s each"
 dotnet "$embedding_bench" --sentences bench/sentences.txt --seconds "$raw_seconds" --warmup-seconds "$raw_warmup" \
   --batches 1,32,64 >"$work/embedding-raw.json"
+$helper phase "$work" embedding end
 fi
 
 # 2. Vector search.
 if [[ $parts == *,vector,* ]]; then
 log "vector search: $vector_sizes vectors, $vector_queries queries (the 100k build takes 1-3 minutes)"
-$python - "$work/meta.json" <<'EOF'
-import json, sys
-meta = json.load(open(sys.argv[1])); meta["vector_load_average_before"] = open("/proc/loadavg").read().split()[0]
-json.dump(meta, open(sys.argv[1], "w"))
-EOF
+$helper phase "$work" vector begin
 BENCH_OUTPUT=json BENCH_DATA=lowrank:16 BENCH_QUANT=Float32 BENCH_TOPK=5,10 BENCH_THREADS=1,2 BENCH_EF=none \
   dotnet "$vector_bench" "$vector_sizes" "$vector_queries" >"$work/vector.json" 2>"$work/vector.log"
+$helper phase "$work" vector end
 fi
 
 # 3. Memory with many chunks.
 if [[ $parts == *,memory,* ]]; then
+$helper phase "$work" memory begin
 upstream_port=$($helper free-port)
 log "memory: fake upstream on 127.0.0.1:$upstream_port"
 start upstream dotnet "$root/$upstream_dll" --urls "http://127.0.0.1:$upstream_port" --FakeUpstream:RecordedRequestLimit=0
@@ -192,6 +192,7 @@ ready_seconds=$($helper wait-ready "http://127.0.0.1:$port" 120)
 $helper memory "$service_pid" >"$work/restart-memory.json"
 stop "$service_pid"
 stop "$upstream_pid"
+$helper phase "$work" memory end
 $python - "$work" "$stop_seconds" "$ready_seconds" <<'EOF'
 import json, re, sys
 work = sys.argv[1]
