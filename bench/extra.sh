@@ -83,15 +83,31 @@ start() {
   pids+=("$started")
 }
 
-# SIGTERM and wait: ASP.NET Core shuts down gracefully (the service saves its vector index).
-stop() {
-  local pid=$1 kept=() other
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+# Runs a command to completion in the background and waits for it, so a signal to this script stops it at once
+# (bash runs traps only between foreground commands, but interrupts wait).
+run() {
+  local status=0
+  "$@" &
+  local pid=$!
+  pids+=("$pid")
+  wait "$pid" || status=$?
+  forget "$pid"
+  return "$status"
+}
+
+forget() {
+  local kept=() other
   for other in "${pids[@]}"; do
-    [[ $other == "$pid" ]] || kept+=("$other")
+    [[ $other == "$1" ]] || kept+=("$other")
   done
   pids=("${kept[@]}")
+}
+
+# SIGTERM and wait: ASP.NET Core shuts down gracefully (the service saves its vector index).
+stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
 }
 
 service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
@@ -129,11 +145,11 @@ start service dotnet "$root/$service_dll" --urls "http://127.0.0.1:$port" --Stor
 service_pid=$started
 $helper wait-ready "http://127.0.0.1:$port" 60 >/dev/null
 export SENTENCES="$root/bench/sentences.txt"
-wrk -t1 -c$connections -d${warmup_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk-warmup.txt"
+run wrk -t1 -c$connections -d${warmup_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk-warmup.txt"
 load_before=$(load_average)
 cpu_before=$($helper cpu "$service_pid")
 log "embeddings: wrk, $connections connections, ${wrk_seconds}s"
-wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk.txt"
+run wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk.txt"
 cpu_after=$($helper cpu "$service_pid")
 stop "$service_pid"
 $python - "$work" "$connections" "$cpu_before" "$cpu_after" "$load_before" <<'EOF'
@@ -147,7 +163,7 @@ json.dump({"wrk": json.loads(line[len("WRK_JSON "):]), "connections": connection
            "load_average_before": load}, open(f"{work}/embedding-service.json", "w"))
 EOF
 log "embeddings: raw ONNX Runtime, batches of 1, 32, 64, ${raw_seconds}s each"
-dotnet "$embedding_bench" --sentences bench/sentences.txt --seconds "$raw_seconds" --warmup-seconds "$raw_warmup" \
+run dotnet "$embedding_bench" --sentences bench/sentences.txt --seconds "$raw_seconds" --warmup-seconds "$raw_warmup" \
   --batches 1,32,64 >"$work/embedding-raw.json"
 $helper phase "$work" embedding end
 fi
@@ -157,7 +173,7 @@ if [[ $parts == *,vector,* ]]; then
 log "vector search: $vector_sizes vectors, $vector_queries queries (the 100k build takes 1-3 minutes)"
 $helper phase "$work" vector begin
 BENCH_OUTPUT=json BENCH_DATA=lowrank:16 BENCH_QUANT=Float32 BENCH_TOPK=5,10 BENCH_THREADS=1,2 BENCH_EF=none \
-  dotnet "$vector_bench" "$vector_sizes" "$vector_queries" >"$work/vector.json" 2>"$work/vector.log"
+  run dotnet "$vector_bench" "$vector_sizes" "$vector_queries" >"$work/vector.json" 2>"$work/vector.log"
 $helper phase "$work" vector end
 fi
 
@@ -180,7 +196,7 @@ start_memory_service() {
 start_memory_service 1
 $helper wait-ready "http://127.0.0.1:$port" 60 >/dev/null
 log "memory: ingesting up to $memory_chunks chunks (budget ${ingest_budget}s)"
-$helper ingest --url "http://127.0.0.1:$port" --pid "$service_pid" --targets "$memory_chunks" --per-doc "$per_doc" \
+run $helper ingest --url "http://127.0.0.1:$port" --pid "$service_pid" --targets "$memory_chunks" --per-doc "$per_doc" \
   --concurrency 2 --budget-s "$ingest_budget" >"$work/ingest.json"
 stop_began=$(date +%s%N)
 stop "$service_pid"
