@@ -1,26 +1,35 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Groundwork.Retrieval;
 
 // Measures UsearchVectorIndex against ExactVectorIndex; prints a Markdown report (see docs/vector-index-notes.md).
 // Usage: dotnet run -c Release --project bench/VectorIndexBench -- [sizes, default 10000,100000] [queries, default 1000]
-// Environment: BENCH_DATA=uniform|lowrank:M|minilm, BENCH_QUANT=Float32,Float16,Int8, BENCH_THREADS=1,2
+// Environment: BENCH_DATA=uniform|lowrank:M|minilm, BENCH_QUANT=Float32,Float16,Int8, BENCH_THREADS=1,2,
+// BENCH_TOPK=5,10, BENCH_EF=32,64,128,256 (ef_search sweep on Float32; "none" skips it),
+// BENCH_OUTPUT=json (the same figures as one JSON object on stdout; the Markdown goes to stderr as progress).
+
 const int Dimensions = 384;
 const int Seed = 42;
+var asJson = Environment.GetEnvironmentVariable("BENCH_OUTPUT") == "json";
+var report = asJson ? Console.Error : Console.Out;
+var dataKind = Environment.GetEnvironmentVariable("BENCH_DATA") ?? "uniform";
+var sizeReports = new List<object>();
 
 var sizes = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [10_000, 100_000];
 var queryCount = args.Length > 1 ? int.Parse(args[1]) : 1000;
 var workDirectory = Directory.CreateTempSubdirectory("vector-index-bench");
 
-Console.WriteLine($"Cores: {Environment.ProcessorCount}, .NET {Environment.Version}, {Dimensions}-d, seed {Seed}, {queryCount} queries, " +
-                  $"data {Environment.GetEnvironmentVariable("BENCH_DATA") ?? "uniform"}");
-Console.WriteLine();
+report.WriteLine($"Cores: {Environment.ProcessorCount}, .NET {Environment.Version}, {Dimensions}-d, seed {Seed}, {queryCount} queries, " +
+                  $"data {dataKind}");
+report.WriteLine();
 
 foreach (var size in sizes)
 {
-    Console.WriteLine($"## {size:N0} vectors");
-    var (data, queries) = Dataset(Environment.GetEnvironmentVariable("BENCH_DATA") ?? "uniform", size, queryCount);
+    report.WriteLine($"## {size:N0} vectors");
+    var (data, queries) = Dataset(dataKind, size, queryCount);
     var ids = Enumerable.Range(0, size).Select(i => (long)i).ToArray();
-    var truth = ExactTopK(ids, data, queries, 10);
+    var truth = ExactTopK(ids, data, queries, TopKs().Max());
+    var indexReports = new List<object>();
 
     foreach (var quantization in Quantizations())
     {
@@ -52,44 +61,85 @@ foreach (var size in sizes)
             load.Stop();
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"### {quantization}, defaults (M={options.Connectivity}, ef_add={options.ExpansionAdd}, ef_search={options.ExpansionSearch})");
-        Console.WriteLine($"- build (sequential upserts of 1000): {build.Elapsed.TotalSeconds:F2} s = {size / build.Elapsed.TotalSeconds:N0} vectors/s");
-        Console.WriteLine($"- native memory: {index.NativeMemoryBytes / 1048576.0:F1} MiB = {index.NativeMemoryBytes / (double)size:N0} B/vector; " +
+        report.WriteLine();
+        report.WriteLine($"### {quantization}, defaults (M={options.Connectivity}, ef_add={options.ExpansionAdd}, ef_search={options.ExpansionSearch})");
+        report.WriteLine($"- build (sequential upserts of 1000): {build.Elapsed.TotalSeconds:F2} s = {size / build.Elapsed.TotalSeconds:N0} vectors/s");
+        report.WriteLine($"- native memory: {index.NativeMemoryBytes / 1048576.0:F1} MiB = {index.NativeMemoryBytes / (double)size:N0} B/vector; " +
                           $"RSS delta {rssDelta / 1048576.0:F1} MiB = {rssDelta / (double)size:N0} B/vector; managed delta {managedDelta / 1024.0:F1} KiB");
-        Console.WriteLine($"- file: {fileBytes / 1048576.0:F1} MiB = {fileBytes / (double)size:N0} B/vector; save {save.Elapsed.TotalMilliseconds:N0} ms, load {load.Elapsed.TotalMilliseconds:N0} ms");
-        Console.WriteLine();
-        Console.WriteLine("| top-k | threads | queries/s | p50 µs | p99 µs | recall@k | bytes allocated/search |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var k in new[] { 5, 10 })
+        report.WriteLine($"- file: {fileBytes / 1048576.0:F1} MiB = {fileBytes / (double)size:N0} B/vector; save {save.Elapsed.TotalMilliseconds:N0} ms, load {load.Elapsed.TotalMilliseconds:N0} ms");
+        report.WriteLine();
+        report.WriteLine("| top-k | threads | queries/s | p50 µs | p99 µs | recall@k | bytes allocated/search |");
+        report.WriteLine("|---|---|---|---|---|---|---|");
+        var searchReports = new List<object>();
+        foreach (var k in TopKs())
         {
             foreach (var threads in ThreadOrder())
             {
                 var run = Measure(index, queries, k, threads);
-                Console.WriteLine($"| {k} | {threads} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {Recall(run.Results, truth, k):F4} | {run.BytesPerSearch:F0} |");
+                var recall = Recall(run.Results, truth, k);
+                report.WriteLine($"| {k} | {threads} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {recall:F4} | {run.BytesPerSearch:F0} |");
+                searchReports.Add(new
+                {
+                    top_k = k, threads, queries_per_second = run.QueriesPerSecond, p50_us = run.P50, p99_us = run.P99,
+                    recall_at_k = recall, bytes_allocated_per_search = run.BytesPerSearch,
+                });
             }
         }
 
-        if (quantization == VectorQuantization.Float32)
+        var sweepReports = new List<object>();
+        if (quantization == VectorQuantization.Float32 && ExpansionSweep().Length > 0)
         {
-            Console.WriteLine();
-            Console.WriteLine("| ef_search (loaded from the saved file) | 1-thread queries/s | p50 µs | p99 µs | recall@10 |");
-            Console.WriteLine("|---|---|---|---|---|");
-            foreach (var expansion in new[] { 32, 64, 128, 256 })
+            report.WriteLine();
+            report.WriteLine("| ef_search (loaded from the saved file) | 1-thread queries/s | p50 µs | p99 µs | recall@10 |");
+            report.WriteLine("|---|---|---|---|---|");
+            foreach (var expansion in ExpansionSweep())
             {
                 using var loaded = UsearchVectorIndex.Load(file, Dimensions, new VectorIndexOptions { ExpansionSearch = expansion });
                 var run = Measure(loaded, queries, 10, 1);
-                Console.WriteLine($"| {expansion} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {Recall(run.Results, truth, 10):F4} |");
+                var recall = Recall(run.Results, truth, 10);
+                report.WriteLine($"| {expansion} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {recall:F4} |");
+                sweepReports.Add(new { expansion_search = expansion, queries_per_second = run.QueriesPerSecond, p50_us = run.P50, p99_us = run.P99, recall_at_10 = recall });
             }
         }
 
         File.Delete(file);
+        indexReports.Add(new
+        {
+            quantization = quantization.ToString(),
+            connectivity = options.Connectivity,
+            expansion_add = options.ExpansionAdd,
+            expansion_search = options.ExpansionSearch,
+            build_seconds = build.Elapsed.TotalSeconds,
+            build_vectors_per_second = size / build.Elapsed.TotalSeconds,
+            native_memory_bytes = index.NativeMemoryBytes,
+            rss_delta_bytes = rssDelta,
+            managed_delta_bytes = managedDelta,
+            file_bytes = fileBytes,
+            save_ms = save.Elapsed.TotalMilliseconds,
+            load_ms = load.Elapsed.TotalMilliseconds,
+            searches = searchReports,
+            ef_sweep = sweepReports,
+        });
     }
 
-    Console.WriteLine();
+    report.WriteLine();
+    sizeReports.Add(new { vectors = size, indexes = indexReports });
 }
 
 workDirectory.Delete(recursive: true);
+if (asJson)
+{
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        cores = Environment.ProcessorCount,
+        dotnet = Environment.Version.ToString(),
+        dimensions = Dimensions,
+        seed = Seed,
+        data = dataKind,
+        queries = queryCount,
+        sizes = sizeReports,
+    }, new JsonSerializerOptions { WriteIndented = true }));
+}
 
 static Run Measure(IVectorIndex index, ReadOnlyMemory<float>[] queries, int k, int threads)
 {
@@ -298,7 +348,7 @@ static ReadOnlyMemory<float>[] MiniLmDocSentences(int count)
             }
         }
 
-        Console.WriteLine($"Embedded {count} of {sentences.Length} doc sentences in {clock.Elapsed.TotalSeconds:F0} s.");
+        Console.Error.WriteLine($"Embedded {count} of {sentences.Length} doc sentences in {clock.Elapsed.TotalSeconds:F0} s.");
     }
 
     var floats = new float[count * Dimensions];
@@ -315,6 +365,15 @@ static ReadOnlyMemory<float>[] MiniLmDocSentences(int count)
 
 static float Gaussian(Random random) =>
     (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+
+static int[] TopKs() => Environment.GetEnvironmentVariable("BENCH_TOPK")?.Split(',').Select(int.Parse).ToArray() ?? [5, 10];
+
+static int[] ExpansionSweep() => Environment.GetEnvironmentVariable("BENCH_EF") switch
+{
+    null => [32, 64, 128, 256],
+    "none" => [],
+    var list => list.Split(',').Select(int.Parse).ToArray(),
+};
 
 static int[] ThreadOrder() => Environment.GetEnvironmentVariable("BENCH_THREADS")?.Split(',').Select(int.Parse).ToArray() ?? [1, 2];
 

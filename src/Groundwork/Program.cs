@@ -23,6 +23,7 @@ var app = builder.Build();
 app.UseGroundworkDefaults();
 app.MapDefaultEndpoints();
 app.MapGenerationApi();
+app.MapEmbeddingsApi();
 app.MapDocumentsApi();
 app.MapUsersApi();
 

@@ -1,5 +1,6 @@
 using Groundwork.Hosting;
 using System.ClientModel;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
@@ -10,7 +11,8 @@ public static class EmbeddingsRegistration
 {
     /// <summary>
     /// Registers the singleton <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> chosen by <c>Embeddings:Provider</c>,
-    /// with OpenTelemetry, and the readiness check <see cref="EmbeddingModelHealthCheck"/> (tag <c>ready</c>).
+    /// with OpenTelemetry, the readiness check <see cref="EmbeddingModelHealthCheck"/> (tag <c>ready</c>)
+    /// and the OpenAPI description of <see cref="EmbeddingsRequest"/>.
     /// Invalid settings fail at start-up.
     /// </summary>
     public static IHostApplicationBuilder AddEmbeddings(this IHostApplicationBuilder builder)
@@ -19,6 +21,7 @@ public static class EmbeddingsRegistration
         builder.Services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingOptionsValidator>();
 
         builder.Services.AddEmbeddingGenerator(CreateGenerator).UseOpenTelemetry();
+        builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddSchemaTransformer<EmbeddingsSchemaTransformer>());
 
         builder.Services.AddHealthChecks()
             .AddCheck<EmbeddingModelHealthCheck>("embedding_model", tags: ["ready"]);

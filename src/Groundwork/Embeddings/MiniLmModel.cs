@@ -36,11 +36,12 @@ internal sealed class MiniLmModel
 
     /// <summary>
     /// Runs one batch of token ids (each with [CLS] and [SEP], at most MaxTokens long) and writes each text's
-    /// mean-pooled, L2-normalised embedding to <paramref name="embeddings"/>.
+    /// mean-pooled, L2-normalised embedding to <paramref name="embeddings"/>. The generator sends at most
+    /// <see cref="LocalMiniLmEmbeddingGenerator.MaxBatchSize"/> texts; larger batches work too (bench/EmbeddingBench).
     /// </summary>
     public void Embed(ReadOnlySpan<int[]> batch, Span<float[]> embeddings, CancellationToken cancellationToken)
     {
-        Debug.Assert(batch.Length is > 0 and <= LocalMiniLmEmbeddingGenerator.MaxBatchSize && embeddings.Length == batch.Length);
+        Debug.Assert(batch.Length > 0 && embeddings.Length == batch.Length);
 
         var sequenceLength = 0;
         foreach (var ids in batch)
@@ -71,7 +72,8 @@ internal sealed class MiniLmModel
             long[] shape = [batch.Length, sequenceLength];
             using var inputIdsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputIds.AsMemory(0, size), shape);
             using var attentionMaskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, attentionMask.AsMemory(0, size), shape);
-            using var tokenTypeIdsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, TokenTypeIds.AsMemory(0, size), shape);
+            var tokenTypeIds = size <= TokenTypeIds.Length ? TokenTypeIds : new long[size];
+            using var tokenTypeIdsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tokenTypeIds.AsMemory(0, size), shape);
 
             using var runOptions = new RunOptions();
             using var terminateOnCancel = cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, runOptions);

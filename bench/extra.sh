@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# The extra measurements of the benchmark harness; bench/run.sh calls it after the /generate comparison.
+#
+#   bench/extra.sh <results.json> [--smoke] [--no-build]
+#
+# 1. Local embeddings: POST /embeddings on the service driven by wrk (64 connections, one sentence per request)
+#    against bench/EmbeddingBench (the same ONNX session called directly in batches of 1, 32 and 64).
+# 2. Vector search at 10k and 100k vectors with bench/VectorIndexBench (JSON mode, sentence-like lowrank:16 data).
+# 3. RSS of the service after ingesting 10k and 100k chunks (openai embeddings from the fake upstream), the data
+#    folder's size after a graceful stop, and a restart on it.
+# Adds a top-level "extra" object to <results.json> (created if missing; other keys are kept), prints a summary and,
+# unless --smoke, rewrites the marked section of docs/benchmarks.md. --smoke uses tiny sizes and runs in seconds.
+# Everything listens on 127.0.0.1 only; every process started here is stopped on exit.
+#
+# Sizes can be overridden: EXTRA_WRK_SECONDS, EXTRA_RAW_SECONDS, EXTRA_VECTOR_SIZES, EXTRA_VECTOR_QUERIES,
+# EXTRA_MEMORY_CHUNKS (comma-separated targets), EXTRA_INGEST_BUDGET_S. EXTRA_PARTS=embedding,vector,memory runs only
+# those parts; EXTRA_KEEP_WORK=1 keeps the temporary folder with the raw outputs and logs.
+set -euo pipefail
+
+usage() { echo "usage: $0 <results.json> [--smoke] [--no-build]" >&2; exit 2; }
+[[ $# -ge 1 ]] || usage
+results=$1
+shift
+smoke=0
+build=1
+for argument in "$@"; do
+  case $argument in
+    --smoke) smoke=1 ;;
+    --no-build) build=0 ;;
+    *) usage ;;
+  esac
+done
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
+cd "$root"
+python=/usr/bin/python3
+helper="$python bench/extra.py"
+
+if [[ $smoke == 1 ]]; then
+  wrk_seconds=${EXTRA_WRK_SECONDS:-3}; warmup_seconds=1
+  raw_seconds=${EXTRA_RAW_SECONDS:-1}; raw_warmup=0.5
+  vector_sizes=${EXTRA_VECTOR_SIZES:-2000}; vector_queries=${EXTRA_VECTOR_QUERIES:-200}
+  memory_chunks=${EXTRA_MEMORY_CHUNKS:-600}; per_doc=200
+else
+  wrk_seconds=${EXTRA_WRK_SECONDS:-15}; warmup_seconds=3
+  raw_seconds=${EXTRA_RAW_SECONDS:-15}; raw_warmup=2
+  vector_sizes=${EXTRA_VECTOR_SIZES:-10000,100000}; vector_queries=${EXTRA_VECTOR_QUERIES:-1000}
+  memory_chunks=${EXTRA_MEMORY_CHUNKS:-10000,100000}; per_doc=1000
+fi
+ingest_budget=${EXTRA_INGEST_BUDGET_S:-300}
+parts=",${EXTRA_PARTS:-embedding,vector,memory},"
+connections=64
+
+work=$(mktemp -d -t groundwork-extra.XXXXXX)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  if [[ -n ${EXTRA_KEEP_WORK:-} ]]; then
+    echo "raw outputs kept in $work" >&2
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '[extra %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Starts a process in the background, its output in $work/<name>.log; its pid is left in $started.
+start() {
+  local name=$1
+  shift
+  "$@" >"$work/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+}
+
+# Runs a command to completion in the background and waits for it, so a signal to this script stops it at once
+# (bash runs traps only between foreground commands, but interrupts wait).
+run() {
+  local status=0
+  "$@" &
+  local pid=$!
+  pids+=("$pid")
+  wait "$pid" || status=$?
+  forget "$pid"
+  return "$status"
+}
+
+forget() {
+  local kept=() other
+  for other in "${pids[@]}"; do
+    [[ $other == "$1" ]] || kept+=("$other")
+  done
+  pids=("${kept[@]}")
+}
+
+# SIGTERM and wait: ASP.NET Core shuts down gracefully (the service saves its vector index).
+stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
+}
+
+service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
+upstream_dll=src/Groundwork.FakeUpstream/bin/Release/net10.0/Groundwork.FakeUpstream.dll
+embedding_bench=bench/EmbeddingBench/bin/Release/net10.0/EmbeddingBench.dll
+vector_bench=bench/VectorIndexBench/bin/Release/net10.0/VectorIndexBench.dll
+
+if [[ $build == 1 ]]; then
+  log "building in Release"
+  for project in src/Groundwork.FakeUpstream bench/EmbeddingBench bench/VectorIndexBench; do
+    dotnet build -c Release "$project" -nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  done
+fi
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+
+$python - "$work/meta.json" "$smoke" <<'EOF'
+import datetime, json, os, subprocess, sys
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+dotnet = subprocess.run(["dotnet", "--list-runtimes"], capture_output=True, text=True).stdout
+runtime = [line.split()[1] for line in dotnet.splitlines() if line.startswith("Microsoft.NETCore.App")]
+json.dump({"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "commit": commit + ("+changes" if dirty else ""), "cores": os.cpu_count(),
+           "dotnet": ".NET " + (runtime[-1] if runtime else "?"),
+           "load_average_before": open("/proc/loadavg").read().split()[0]}, open(sys.argv[1], "w"))
+EOF
+
+# 1. Local embeddings: the service under wrk, then the raw model once the service has stopped.
+if [[ $parts == *,embedding,* ]]; then
+$helper phase "$work" embedding begin
+port=$($helper free-port)
+log "embeddings: starting the service on 127.0.0.1:$port (local model)"
+start service dotnet "$root/$service_dll" --urls "http://127.0.0.1:$port" --Storage:Path="$work/embedding-data" \
+  --Embeddings:Provider=local --Logging:LogLevel:Default=Warning
+service_pid=$started
+$helper wait-ready "http://127.0.0.1:$port" 60 >/dev/null
+export SENTENCES="$root/bench/sentences.txt"
+run wrk -t1 -c$connections -d${warmup_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk-warmup.txt"
+load_before=$(load_average)
+cpu_before=$($helper cpu "$service_pid")
+log "embeddings: wrk, $connections connections, ${wrk_seconds}s"
+run wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk.txt"
+cpu_after=$($helper cpu "$service_pid")
+stop "$service_pid"
+$python - "$work" "$connections" "$cpu_before" "$cpu_after" "$load_before" <<'EOF'
+import json, sys
+work, connections, load = sys.argv[1], int(sys.argv[2]), sys.argv[5]
+(service_before, machine_before), (service_after, machine_after) = (map(float, sys.argv[i].split()) for i in (3, 4))
+line = next(l for l in open(f"{work}/wrk.txt") if l.startswith("WRK_JSON "))
+json.dump({"wrk": json.loads(line[len("WRK_JSON "):]), "connections": connections, "wrk_threads": 1,
+           "sentences_file": "bench/sentences.txt", "service_cpu_seconds": service_after - service_before,
+           "machine_cpu_seconds": machine_after - machine_before,
+           "load_average_before": load}, open(f"{work}/embedding-service.json", "w"))
+EOF
+log "embeddings: raw ONNX Runtime, batches of 1, 32, 64, ${raw_seconds}s each"
+run dotnet "$embedding_bench" --sentences bench/sentences.txt --seconds "$raw_seconds" --warmup-seconds "$raw_warmup" \
+  --batches 1,32,64 >"$work/embedding-raw.json"
+$helper phase "$work" embedding end
+fi
+
+# 2. Vector search.
+if [[ $parts == *,vector,* ]]; then
+log "vector search: $vector_sizes vectors, $vector_queries queries (the 100k build takes 1-3 minutes)"
+$helper phase "$work" vector begin
+BENCH_OUTPUT=json BENCH_DATA=lowrank:16 BENCH_QUANT=Float32 BENCH_TOPK=5,10 BENCH_THREADS=1,2 BENCH_EF=none \
+  run dotnet "$vector_bench" "$vector_sizes" "$vector_queries" >"$work/vector.json" 2>"$work/vector.log"
+$helper phase "$work" vector end
+fi
+
+# 3. Memory with many chunks.
+if [[ $parts == *,memory,* ]]; then
+$helper phase "$work" memory begin
+upstream_port=$($helper free-port)
+log "memory: fake upstream on 127.0.0.1:$upstream_port"
+start upstream dotnet "$root/$upstream_dll" --urls "http://127.0.0.1:$upstream_port" --FakeUpstream:RecordedRequestLimit=0
+upstream_pid=$started
+$helper wait-http "http://127.0.0.1:$upstream_port/v1/models" 60 >/dev/null
+port=$($helper free-port)
+data="$work/memory-data"
+export OPENAI_API_KEY=bench OPENAI_BASE_URL="http://127.0.0.1:$upstream_port/v1"
+start_memory_service() {
+  start "memory-service-$1" dotnet "$root/$service_dll" --urls "http://127.0.0.1:$port" --Storage:Path="$data" \
+    --Embeddings:Provider=openai --Logging:LogLevel:Default=Warning --Logging:LogLevel:Groundwork.Retrieval=Information
+  service_pid=$started
+}
+start_memory_service 1
+$helper wait-ready "http://127.0.0.1:$port" 60 >/dev/null
+log "memory: ingesting up to $memory_chunks chunks (budget ${ingest_budget}s)"
+run $helper ingest --url "http://127.0.0.1:$port" --pid "$service_pid" --targets "$memory_chunks" --per-doc "$per_doc" \
+  --concurrency 2 --budget-s "$ingest_budget" >"$work/ingest.json"
+stop_began=$(date +%s%N)
+stop "$service_pid"
+stop_seconds=$(( ($(date +%s%N) - stop_began) / 1000000 ))e-3
+$helper data-size "$data" >"$work/data-size.json"
+log "memory: restarting on the saved data"
+start_memory_service 2
+ready_seconds=$($helper wait-ready "http://127.0.0.1:$port" 120)
+$helper memory "$service_pid" >"$work/restart-memory.json"
+stop "$service_pid"
+stop "$upstream_pid"
+$helper phase "$work" memory end
+$python - "$work" "$stop_seconds" "$ready_seconds" <<'EOF'
+import json, re, sys
+work = sys.argv[1]
+memory = json.load(open(f"{work}/restart-memory.json"))
+# "Vector index ready: N chunks, loaded from FILE in T ms" or "..., rebuilt from the database in T ms"
+ready = re.search(r"Vector index ready: (\d+) chunks, (loaded from|rebuilt from) .*? in ([\d.,]+) ms",
+                  open(f"{work}/memory-service-2.log").read().replace("\n      ", " "))
+json.dump({"ingest": json.load(open(f"{work}/ingest.json")), "stop_seconds": float(sys.argv[2]),
+           "data_size": json.load(open(f"{work}/data-size.json")),
+           "restart": {"ready_s": float(sys.argv[3]), "rss_bytes": memory["VmRSS"], "peak_rss_bytes": memory["VmHWM"],
+                       "index_chunks": int(ready.group(1)) if ready else None,
+                       "index": ("loaded" if ready.group(2) == "loaded from" else "rebuilt") if ready else "unknown",
+                       "index_ms": float(ready.group(3).replace(",", "")) if ready else None}},
+          open(f"{work}/memory.json", "w"))
+EOF
+fi
+
+assemble_arguments=(--work "$work" --results "$results")
+if [[ $smoke == 1 ]]; then
+  assemble_arguments+=(--smoke)
+else
+  assemble_arguments+=(--docs "$root/docs/benchmarks.md")
+fi
+$helper assemble "${assemble_arguments[@]}"

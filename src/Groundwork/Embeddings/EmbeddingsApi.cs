@@ -1,0 +1,62 @@
+using System.Buffers.Binary;
+using Groundwork.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.AI;
+
+namespace Groundwork.Embeddings;
+
+public static class EmbeddingsApi
+{
+    /// <summary>Bodies above this are answered 413: 2048 texts of about a thousand characters each.</summary>
+    public const long MaxBodyBytes = 2 * 1024 * 1024;
+
+    public static RouteGroupBuilder MapEmbeddingsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/embeddings").WithTags("Embeddings");
+        group.MapPost("", CreateEmbeddingsAsync)
+            .WithName("CreateEmbeddings")
+            .WithSummary("Embed texts with the service's embedding model (OpenAI-compatible)")
+            .WithDescription("Takes OpenAI's embeddings request and answers in its format, with the model the service indexes documents with.")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        return group;
+    }
+
+    public static async Task<Ok<EmbeddingsResponse>> CreateEmbeddingsAsync(
+        ValidatedJson<EmbeddingsRequest> request, IEmbeddingGenerator<string, Embedding<float>> generator, CancellationToken cancellationToken)
+    {
+        var texts = request.Value.Texts();
+        var options = request.Value.Dimensions is { } dimensions ? new EmbeddingGenerationOptions { Dimensions = dimensions } : null;
+        var embeddings = await generator.GenerateAsync(texts, options, cancellationToken);
+
+        var base64 = request.Value.EncodingFormat == "base64";
+        var data = new EmbeddingItem[embeddings.Count];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var vector = embeddings[i].Vector;
+            data[i] = new EmbeddingItem("embedding", i, base64 ? Base64(vector.Span) : vector);
+        }
+
+        var model = embeddings.FirstOrDefault()?.ModelId
+            ?? generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId
+            ?? request.Value.Model
+            ?? string.Empty;
+        var tokens = embeddings.Usage?.InputTokenCount ?? 0;
+        return TypedResults.Ok(new EmbeddingsResponse("list", data, model, new EmbeddingsUsage(tokens, tokens)));
+    }
+
+    // OpenAI's SDKs decode base64 embeddings as little-endian float32, whatever the machine.
+    private static string Base64(ReadOnlySpan<float> vector)
+    {
+        var bytes = new byte[vector.Length * sizeof(float)];
+        for (var i = 0; i < vector.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), vector[i]);
+        }
+
+        return Convert.ToBase64String(bytes);
+    }
+}
