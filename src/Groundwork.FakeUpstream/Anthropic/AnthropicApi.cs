@@ -179,51 +179,9 @@ internal static class AnthropicApi
     /// <summary>The system prompt counts towards the tokens; only user messages are echoed.</summary>
     private static (string? LastUserText, int Tokens) ReadPrompt(JsonElement request, JsonElement messages)
     {
-        var tokens = request.TryGetProperty("system"u8, out var system) ? Words.Count(ContentText(system)) : 0;
-        string? lastUserText = null;
-        foreach (var message in messages.EnumerateArray())
-        {
-            if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("content"u8, out var content))
-            {
-                continue;
-            }
-
-            var text = ContentText(content);
-            tokens += Words.Count(text);
-            if (message.TryGetProperty("role"u8, out var role) && role.ValueEquals("user"u8))
-            {
-                lastUserText = text;
-            }
-        }
-
-        return (lastUserText, tokens);
-    }
-
-    /// <summary>Content is a string or an array of blocks; text blocks are joined with newlines.</summary>
-    private static string ContentText(JsonElement content)
-    {
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString()!;
-        }
-
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            return "";
-        }
-
-        var texts = new List<string>();
-        foreach (var block in content.EnumerateArray())
-        {
-            if (block.ValueKind == JsonValueKind.Object
-                && block.TryGetProperty("type"u8, out var type) && type.ValueEquals("text"u8)
-                && block.TryGetProperty("text"u8, out var text) && text.ValueKind == JsonValueKind.String)
-            {
-                texts.Add(text.GetString()!);
-            }
-        }
-
-        return string.Join('\n', texts);
+        var systemTokens = request.TryGetProperty("system"u8, out var system) ? Words.Count(ChatMessages.ContentText(system)) : 0;
+        var (lastUserText, tokens) = ChatMessages.ReadPrompt(messages);
+        return (lastUserText, systemTokens + tokens);
     }
 
     private static void WriteMessage(Utf8JsonWriter json, Message message)

@@ -39,7 +39,7 @@ internal static class OpenAiApi
             return;
         }
 
-        var (lastUserText, promptTokens) = ReadPrompt(messages);
+        var (lastUserText, promptTokens) = ChatMessages.ReadPrompt(messages);
         var completion = new Completion(
             $"chatcmpl-fake{Interlocked.Increment(ref s_lastId)}",
             DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -171,55 +171,6 @@ internal static class OpenAiApi
             json.WriteEndArray();
             json.WriteEndObject();
         });
-    }
-
-    private static (string? LastUserText, int Tokens) ReadPrompt(JsonElement messages)
-    {
-        string? lastUserText = null;
-        var tokens = 0;
-        foreach (var message in messages.EnumerateArray())
-        {
-            if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("content"u8, out var content))
-            {
-                continue;
-            }
-
-            var text = ContentText(content);
-            tokens += Words.Count(text);
-            if (message.TryGetProperty("role"u8, out var role) && role.ValueEquals("user"u8))
-            {
-                lastUserText = text;
-            }
-        }
-
-        return (lastUserText, tokens);
-    }
-
-    /// <summary>Content is a string or an array of parts; text parts are joined with newlines.</summary>
-    private static string ContentText(JsonElement content)
-    {
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString()!;
-        }
-
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            return "";
-        }
-
-        var texts = new List<string>();
-        foreach (var part in content.EnumerateArray())
-        {
-            if (part.ValueKind == JsonValueKind.Object
-                && part.TryGetProperty("type"u8, out var type) && type.ValueEquals("text"u8)
-                && part.TryGetProperty("text"u8, out var text) && text.ValueKind == JsonValueKind.String)
-            {
-                texts.Add(text.GetString()!);
-            }
-        }
-
-        return string.Join('\n', texts);
     }
 
     private static long? MaxTokens(JsonElement request)
