@@ -73,16 +73,11 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
     }
 
     /// <summary>
-    /// A specific content type wins, then the extension, then a generic content type (text/plain);
-    /// bytes that start like a PDF are read as a PDF whatever they were called, since that sniff is cheap and certain.
+    /// A specific content type wins, then the extension, then a generic text/plain; a file that declares none of them
+    /// (application/octet-stream, no extension) is read as a PDF only if it starts with the PDF header.
     /// </summary>
     internal static DocumentKind? DetectKind(ReadOnlySpan<byte> bytes, string fileName, string? contentType)
     {
-        if (LooksLikePdf(bytes))
-        {
-            return DocumentKind.Pdf;
-        }
-
         var mediaType = contentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
         var byContentType = SupportedTypes.FirstOrDefault(t => t.ContentType == mediaType)?.Kind;
         var extension = Path.GetExtension(fileName).ToLowerInvariant();
@@ -92,12 +87,16 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         {
             return specific;
         }
-        return byExtension ?? byContentType;
+        if ((byExtension ?? byContentType) is { } declared)
+        {
+            return declared;
+        }
+        return bytes.StartsWith("%PDF-"u8) ? DocumentKind.Pdf : null;
     }
 
-    private static bool LooksLikePdf(ReadOnlySpan<byte> bytes)
+    private static bool HasPdfHeader(ReadOnlySpan<byte> bytes)
     {
-        // The PDF header may follow a little junk; readers accept it within the first kilobyte.
+        // Readers accept a little junk before the header, within the first kilobyte.
         var head = bytes[..Math.Min(bytes.Length, 1024)];
         return head.IndexOf("%PDF-"u8) >= 0;
     }
@@ -233,7 +232,7 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
 
     private static ExtractedDocument ReadPdf(byte[] bytes, string fileName, CancellationToken cancellationToken)
     {
-        if (!LooksLikePdf(bytes))
+        if (!HasPdfHeader(bytes))
         {
             throw new UnreadableDocumentException(fileName, "it is not a PDF (no %PDF header)");
         }

@@ -172,6 +172,16 @@ public sealed class DocumentTextExtractorTests
     }
 
     [Fact]
+    public async Task HtmlDeclaringWindows1252IsDecodedWithThatCharset()
+    {
+        var bytes = Encoding.Latin1.GetBytes("<html><head><meta charset=\"windows-1252\"></head><body><p>Caf\u00e9 cr\u00e8me</p></body></html>");
+
+        var document = await ExtractAsync(bytes, "menu.html", "text/html");
+
+        Assert.Equal("Caf\u00e9 cr\u00e8me", document.Text);
+    }
+
+    [Fact]
     public async Task MarkdownKeepsItsMarkupWithLineEndingsNormalised()
     {
         var document = await ExtractAsync(Utf8("# Reactor\r\n\r\nCooled by *helium*.\r\n- rods\r\n"), "notes.md", "text/markdown");
@@ -198,6 +208,15 @@ public sealed class DocumentTextExtractorTests
 
         Assert.Equal("Première ligne\nSecond line\nThird", document.Text);
         Assert.Null(document.Title);
+    }
+
+    [Fact]
+    public async Task TextFileMentioningThePdfHeaderStaysText()
+    {
+        var document = await ExtractAsync(Utf8("%PDF-1.7 is how every PDF starts."), "notes.txt", "text/plain");
+
+        Assert.Equal("%PDF-1.7 is how every PDF starts.", document.Text);
+        Assert.Empty(document.Pages);
     }
 
     [Fact]
