@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using Groundwork.Documents.Extraction;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,6 +27,7 @@ public static class DocumentsApi
             return new Chunker(options, TokenCounting.For(embedder));
         });
         builder.Services.AddScoped<DocumentIngestor>();
+        builder.Services.AddSingleton<DocumentTextExtractor>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }

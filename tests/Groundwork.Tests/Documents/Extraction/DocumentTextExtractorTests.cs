@@ -1,0 +1,306 @@
+using System.Text;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Wordprocessing;
+using Groundwork.Documents.Extraction;
+using PageSize = UglyToad.PdfPig.Content.PageSize;
+using UglyToad.PdfPig.Core;
+using UglyToad.PdfPig.Fonts.Standard14Fonts;
+using UglyToad.PdfPig.Writer;
+
+namespace Groundwork.Tests.Documents.Extraction;
+
+public sealed class DocumentTextExtractorTests
+{
+    private readonly DocumentTextExtractor _extractor = new();
+
+    private Task<ExtractedDocument> ExtractAsync(byte[] bytes, string fileName, string? contentType) =>
+        _extractor.ExtractAsync(new MemoryStream(bytes), fileName, contentType, TestContext.Current.CancellationToken);
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    [Fact]
+    public async Task PdfTextIsReadPageByPageWithSpansPointingAtEachPage()
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        var first = builder.AddPage(PageSize.A4);
+        first.AddText("The Zorblax reactor is cooled by helium.", 12, new PdfPoint(50, 750), font);
+        var second = builder.AddPage(PageSize.A4);
+        second.AddText("Control rods are made of hafnium.", 12, new PdfPoint(50, 750), font);
+        builder.DocumentInformation.Title = "Reactor manual";
+
+        var document = await ExtractAsync(builder.Build(), "manual.pdf", "application/pdf");
+
+        Assert.Equal(2, document.Pages.Count);
+        Assert.Equal(new PageSpan(1, 0, document.Pages[0].End), document.Pages[0]);
+        Assert.Equal(2, document.Pages[1].PageNumber);
+        Assert.Equal("The Zorblax reactor is cooled by helium.", document.Text[document.Pages[0].Start..document.Pages[0].End]);
+        Assert.Equal("Control rods are made of hafnium.", document.Text[document.Pages[1].Start..document.Pages[1].End]);
+        Assert.Equal("The Zorblax reactor is cooled by helium.\n\nControl rods are made of hafnium.", document.Text);
+        Assert.Equal("Reactor manual", document.Title);
+    }
+
+    [Fact]
+    public async Task PdfIsRecognisedByItsHeaderEvenWithAGenericContentType()
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        builder.AddPage(PageSize.A4).AddText("Sniffed.", 12, new PdfPoint(50, 750), font);
+
+        var document = await ExtractAsync(builder.Build(), "upload", "application/octet-stream");
+
+        Assert.Equal("Sniffed.", document.Text);
+    }
+
+    [Fact]
+    public async Task PdfWhosePageHasNoTextIsUnreadableForLackOfATextLayer()
+    {
+        var builder = new PdfDocumentBuilder();
+        builder.AddPage(PageSize.A4).DrawRectangle(new PdfPoint(50, 50), 200, 100);
+
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
+            () => ExtractAsync(builder.Build(), "scan.pdf", "application/pdf"));
+
+        Assert.Contains("no text layer", exception.Message);
+    }
+
+    [Fact]
+    public async Task RandomBytesNamedPdfAreUnreadable()
+    {
+        var bytes = new byte[4096];
+        new Random(42).NextBytes(bytes);
+
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(() => ExtractAsync(bytes, "random.pdf", "application/pdf"));
+
+        Assert.Contains("not a PDF", exception.Message);
+    }
+
+    [Fact]
+    public async Task TruncatedPdfIsUnreadable()
+    {
+        var bytes = new byte[4096];
+        new Random(7).NextBytes(bytes);
+        "%PDF-1.7\n"u8.CopyTo(bytes);
+
+        await Assert.ThrowsAsync<UnreadableDocumentException>(() => ExtractAsync(bytes, "broken.pdf", "application/pdf"));
+    }
+
+    [Fact]
+    public async Task DocxParagraphsHeadingsAndTableCellsComeOutInOrder()
+    {
+        var bytes = BuildDocx(title: "Reactor handbook",
+            Heading("Cooling"),
+            TextParagraph("The reactor is cooled by liquid helium."),
+            TextParagraph("It is kept at four kelvin."),
+            new Table(
+                new TableRow(Cell("Part"), Cell("Material")),
+                new TableRow(Cell("Control rod"), Cell("Hafnium"))),
+            Heading("History"),
+            TextParagraph("Commissioned in 2031."));
+
+        var document = await ExtractAsync(bytes, "handbook.docx", DocumentTextExtractor.DocxContentType);
+
+        Assert.Equal(
+            "Cooling\n\nThe reactor is cooled by liquid helium.\n\nIt is kept at four kelvin.\n\n" +
+            "Part\tMaterial\nControl rod\tHafnium\n\nHistory\n\nCommissioned in 2031.",
+            document.Text);
+        Assert.Equal("Reactor handbook", document.Title);
+        Assert.Empty(document.Pages);
+    }
+
+    [Fact]
+    public async Task DocxWithoutCorePropertiesTitleHasNoTitle()
+    {
+        var bytes = BuildDocx(title: null, TextParagraph("Just text."));
+
+        var document = await ExtractAsync(bytes, "plain.docx", null);
+
+        Assert.Equal("Just text.", document.Text);
+        Assert.Null(document.Title);
+    }
+
+    [Fact]
+    public async Task ZipThatIsNotADocxIsUnreadable()
+    {
+        var bytes = new byte[512];
+        "PK\u0003\u0004"u8.CopyTo(bytes);
+
+        await Assert.ThrowsAsync<UnreadableDocumentException>(() => ExtractAsync(bytes, "fake.docx", DocumentTextExtractor.DocxContentType));
+    }
+
+    [Fact]
+    public async Task HtmlKeepsOnlyTheMainTextWithBlocksAsParagraphs()
+    {
+        const string html = """
+            <!DOCTYPE html>
+            <html><head><title>Reactor   notes</title><style>body { color: red; }</style>
+            <script>var secret = "tracking";</script></head>
+            <body>
+              <header><h1>Site name</h1></header>
+              <nav><a href="/">Home</a> <a href="/about">About</a></nav>
+              <main>
+                <h2>Cooling</h2>
+                <p>The reactor is cooled by <b>liquid</b>
+                   helium.</p>
+                <div>Rods:<ul><li>hafnium</li><li>boron</li></ul></div>
+                <script>alert("inline");</script>
+                <noscript>Enable JavaScript</noscript>
+              </main>
+              <aside>Related links</aside>
+              <footer>Copyright 2031</footer>
+            </body></html>
+            """;
+
+        var document = await ExtractAsync(Utf8(html), "notes.html", "text/html; charset=utf-8");
+
+        Assert.Equal("Cooling\n\nThe reactor is cooled by liquid helium.\n\nRods:\n\nhafnium\nboron", document.Text);
+        Assert.Equal("Reactor notes", document.Title);
+        Assert.DoesNotContain("tracking", document.Text);
+        Assert.DoesNotContain("alert", document.Text);
+    }
+
+    [Fact]
+    public async Task HtmlWithoutTitleTakesTheFirstHeadingAndUsesTheBody()
+    {
+        const string html = "<html><body><h1>Reactor</h1><p>Helium <br>cooled.</p><table><tr><td>a</td><td>b</td></tr></table></body></html>";
+
+        var document = await ExtractAsync(Utf8(html), "page.htm", null);
+
+        Assert.Equal("Reactor\n\nHelium\ncooled.\n\na\tb", document.Text);
+        Assert.Equal("Reactor", document.Title);
+    }
+
+    [Fact]
+    public async Task HtmlDeclaringWindows1252IsDecodedWithThatCharset()
+    {
+        var bytes = Encoding.Latin1.GetBytes("<html><head><meta charset=\"windows-1252\"></head><body><p>Caf\u00e9 cr\u00e8me</p></body></html>");
+
+        var document = await ExtractAsync(bytes, "menu.html", "text/html");
+
+        Assert.Equal("Caf\u00e9 cr\u00e8me", document.Text);
+    }
+
+    [Fact]
+    public async Task MarkdownKeepsItsMarkupWithLineEndingsNormalised()
+    {
+        var document = await ExtractAsync(Utf8("# Reactor\r\n\r\nCooled by *helium*.\r\n- rods\r\n"), "notes.md", "text/markdown");
+
+        Assert.Equal("# Reactor\n\nCooled by *helium*.\n- rods", document.Text);
+        Assert.Equal("Reactor", document.Title);
+        Assert.Empty(document.Pages);
+    }
+
+    [Fact]
+    public async Task MarkdownSentAsPlainTextIsRecognisedByItsExtension()
+    {
+        var document = await ExtractAsync(Utf8("# Title\n\nBody"), "notes.md", "text/plain");
+
+        Assert.Equal("Title", document.Title);
+    }
+
+    [Fact]
+    public async Task PlainTextLosesItsByteOrderMarkAndCarriageReturns()
+    {
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Utf8("Première ligne\r\nSecond line\rThird\r\n")).ToArray();
+
+        var document = await ExtractAsync(bytes, "notes.txt", "text/plain");
+
+        Assert.Equal("Première ligne\nSecond line\nThird", document.Text);
+        Assert.Null(document.Title);
+    }
+
+    [Fact]
+    public async Task TextFileMentioningThePdfHeaderStaysText()
+    {
+        var document = await ExtractAsync(Utf8("%PDF-1.7 is how every PDF starts."), "notes.txt", "text/plain");
+
+        Assert.Equal("%PDF-1.7 is how every PDF starts.", document.Text);
+        Assert.Empty(document.Pages);
+    }
+
+    [Fact]
+    public async Task Utf16TextWithByteOrderMarkIsDecoded()
+    {
+        var bytes = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("Wide text")).ToArray();
+
+        var document = await ExtractAsync(bytes, "wide.txt", null);
+
+        Assert.Equal("Wide text", document.Text);
+    }
+
+    [Fact]
+    public async Task TextWithNulBytesIsUnreadableAsBinary()
+    {
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
+            () => ExtractAsync([0x41, 0x00, 0x42, 0x43], "data.txt", "text/plain"));
+
+        Assert.Contains("binary", exception.Message);
+    }
+
+    [Fact]
+    public async Task TextThatIsNotUtf8IsUnreadable()
+    {
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
+            () => ExtractAsync([0x43, 0x61, 0x66, 0xE9, 0x20, 0x21], "latin1.txt", "text/plain"));
+
+        Assert.Contains("UTF-8", exception.Message);
+    }
+
+    [Theory]
+    [InlineData("empty.txt", "text/plain")]
+    [InlineData("empty.pdf", "application/pdf")]
+    [InlineData("empty.docx", DocumentTextExtractor.DocxContentType)]
+    public async Task EmptyFileIsUnreadable(string fileName, string contentType)
+    {
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(() => ExtractAsync([], fileName, contentType));
+
+        Assert.Contains("empty", exception.Message);
+    }
+
+    [Fact]
+    public async Task WhitespaceOnlyTextIsUnreadable()
+    {
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(() => ExtractAsync(Utf8(" \r\n\t\n"), "blank.txt", null));
+
+        Assert.Contains("no text", exception.Message);
+    }
+
+    [Theory]
+    [InlineData("setup.exe", "application/octet-stream")]
+    [InlineData("setup.exe", null)]
+    [InlineData("picture.png", "image/png")]
+    public async Task UnsupportedTypeNamesTheSupportedTypes(string fileName, string? contentType)
+    {
+        var exception = await Assert.ThrowsAsync<UnsupportedDocumentTypeException>(
+            () => ExtractAsync([0x4D, 0x5A, 0x90, 0x00], fileName, contentType));
+
+        Assert.Contains(fileName, exception.Message);
+        foreach (var supported in new[] { "text/plain", "text/markdown", "text/html", "application/pdf", ".docx" })
+        {
+            Assert.Contains(supported, exception.Message);
+        }
+    }
+
+    private static Paragraph Heading(string text) =>
+        new(new ParagraphProperties(new ParagraphStyleId { Val = "Heading1" }), new Run(new Text(text)));
+
+    private static Paragraph TextParagraph(string text) => new(new Run(new Text(text)));
+
+    private static TableCell Cell(string text) => new(new Paragraph(new Run(new Text(text))));
+
+    private static byte[] BuildDocx(string? title, params OpenXmlElement[] content)
+    {
+        using var stream = new MemoryStream();
+        using (var word = WordprocessingDocument.Create(stream, WordprocessingDocumentType.Document))
+        {
+            var main = word.AddMainDocumentPart();
+            main.Document = new Document(new Body(content));
+            if (title is not null)
+            {
+                word.PackageProperties.Title = title;
+            }
+        }
+        return stream.ToArray();
+    }
+}
