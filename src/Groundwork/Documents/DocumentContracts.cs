@@ -23,3 +23,6 @@ public sealed record DocumentDetails(
     long Id, string Title, string Text, int ChunkCount, IReadOnlyDictionary<string, string> Metadata, DateTime CreatedAt);
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);
+
+/// <summary>The documents made from an upload, one per file, in the order the files were sent.</summary>
+public sealed record UploadedDocuments(IReadOnlyList<DocumentSummary> Documents);

@@ -4,11 +4,13 @@ using Groundwork.Documents.Extraction;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace Groundwork.Documents;
 
@@ -35,10 +37,43 @@ public static class DocumentsApi
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/documents").WithTags("Documents");
-        group.MapPost("", CreateDocumentAsync)
-            .WithName("CreateDocument")
-            .WithSummary("Add a text document: it is chunked, embedded and indexed before the answer")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+        group.MapPost("", CreateDocumentsAsync)
+            .WithName("CreateDocuments")
+            .WithSummary("Add documents: JSON text, or files (text, Markdown, HTML, PDF, DOCX) as multipart/form-data")
+            .WithDescription("Each document is chunked, embedded and indexed before the answer. For an upload, every file is read " +
+                             "before any is stored: an unsupported file (415) or an unreadable one (422) rejects the whole upload.")
+            .WithMetadata(new AcceptsMetadata(["application/json", "multipart/form-data"], typeof(CreateDocumentRequest)))
+            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+            {
+                // One operation with two kinds of body, which endpoint metadata cannot describe by itself.
+                var json = await context.GetOrCreateSchemaAsync(typeof(CreateDocumentRequest), cancellationToken: cancellationToken);
+                var files = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["files"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Array,
+                            Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                        },
+                    },
+                };
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = json },
+                        ["multipart/form-data"] = new() { Schema = files },
+                    },
+                };
+            })
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .DisableAntiforgery();
         group.MapGet("", ListDocumentsAsync).WithName("ListDocuments").WithSummary("List documents, newest first");
         group.MapGet("/{id:long}", GetDocumentAsync).WithName("GetDocument").WithSummary("Get a document with its text");
         group.MapDelete("/{id:long}", DeleteDocumentAsync).WithName("DeleteDocument")
@@ -46,12 +81,72 @@ public static class DocumentsApi
         return group;
     }
 
-    public static async Task<Created<DocumentSummary>> CreateDocumentAsync(
-        ValidatedJson<CreateDocumentRequest> request, DocumentIngestor ingestor, CancellationToken cancellationToken)
+    public static async Task<Results<Created<DocumentSummary>, Created<UploadedDocuments>, ProblemHttpResult>> CreateDocumentsAsync(
+        HttpRequest request, JsonRequestReader reader, DocumentTextExtractor extractor, DocumentIngestor ingestor,
+        CancellationToken cancellationToken)
     {
-        var document = await ingestor.IngestAsync(request.Value, cancellationToken);
+        if (request.HasFormContentType)
+        {
+            return await UploadFilesAsync(request, extractor, ingestor, cancellationToken);
+        }
+
+        var body = await reader.ReadAsync<CreateDocumentRequest>(request.HttpContext, MaxBodyBytes);
+        var document = await ingestor.IngestAsync(body, cancellationToken);
         return TypedResults.Created($"/documents/{document.Id}", ToSummary(document, document.Chunks.Count));
     }
+
+    private static async Task<Results<Created<DocumentSummary>, Created<UploadedDocuments>, ProblemHttpResult>> UploadFilesAsync(
+        HttpRequest request, DocumentTextExtractor extractor, DocumentIngestor ingestor, CancellationToken cancellationToken)
+    {
+        var form = await request.ReadFormAsync(cancellationToken);
+        if (form.Files.Count == 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No files",
+                detail: "Send one or more files as multipart/form-data parts.");
+        }
+
+        var extracted = new List<(IFormFile File, ExtractedDocument Document)>(form.Files.Count);
+        foreach (var file in form.Files)
+        {
+            await using var content = file.OpenReadStream();
+            try
+            {
+                extracted.Add((file, await extractor.ExtractAsync(content, file.FileName, file.ContentType, cancellationToken)));
+            }
+            catch (UnsupportedDocumentTypeException unsupported)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported document type",
+                    detail: unsupported.Message);
+            }
+            catch (UnreadableDocumentException unreadable)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unreadable document",
+                    detail: unreadable.Message);
+            }
+
+            if (extracted[^1].Document.Text.Length > MaxTextCharacters)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
+                    detail: $"'{file.FileName}' has more than {MaxTextCharacters} characters of text.");
+            }
+        }
+
+        var stored = new List<DocumentSummary>(extracted.Count);
+        foreach (var (file, document) in extracted)
+        {
+            var entity = await ingestor.IngestAsync(new CreateDocumentRequest
+            {
+                Title = Truncate(document.Title ?? file.FileName, 500),
+                Text = document.Text,
+                Metadata = new Dictionary<string, string> { ["source"] = file.FileName, ["content_type"] = file.ContentType ?? "" },
+            }, cancellationToken);
+            stored.Add(ToSummary(entity, entity.Chunks.Count));
+        }
+
+        return TypedResults.Created("/documents", new UploadedDocuments(stored));
+    }
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListDocumentsAsync(
         GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20)

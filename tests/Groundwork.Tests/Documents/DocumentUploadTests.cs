@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using PageSize = UglyToad.PdfPig.Content.PageSize;
+using UglyToad.PdfPig.Core;
+using UglyToad.PdfPig.Fonts.Standard14Fonts;
+using UglyToad.PdfPig.Writer;
+
+namespace Groundwork.Tests.Documents;
+
+/// <summary>Files uploaded as multipart/form-data to POST /documents, answered over real HTTP.</summary>
+public sealed class DocumentUploadTests : IAsyncLifetime
+{
+    private readonly GroundworkApp _app = new();
+    private HttpClient _client = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _client = _app.CreateClient();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private static byte[] Pdf(string title, params string[] pages)
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        foreach (var text in pages)
+        {
+            builder.AddPage(PageSize.A4).AddText(text, 12, new PdfPoint(50, 750), font);
+        }
+
+        builder.DocumentInformation.Title = title;
+        return builder.Build();
+    }
+
+    private static MultipartFormDataContent Files(params (byte[] Bytes, string FileName, string ContentType)[] files)
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (bytes, fileName, contentType) in files)
+        {
+            var part = new ByteArrayContent(bytes);
+            part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            form.Add(part, "files", fileName);
+        }
+
+        return form;
+    }
+
+    private Task<HttpResponseMessage> UploadAsync(MultipartFormDataContent form) =>
+        _client.PostAsync("/documents", form, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task UploadedPdfAndHtmlBecomeDocumentsThatAnswersQuote()
+    {
+        var pdf = Pdf("Pump handbook", "The Kestrel pump is primed with glycol before each start.", "Its seals are replaced every 400 hours.");
+        var html = Encoding.UTF8.GetBytes(
+            "<html><head><title>Canteen</title><script>var secret = 'do not index';</script></head>" +
+            "<body><nav>Home | About</nav><main><h1>Canteen</h1><p>The canteen serves lentil soup on Thursdays.</p></main>" +
+            "<footer>Copyright</footer></body></html>");
+
+        var response = await UploadAsync(Files((pdf, "pump.pdf", "application/pdf"), (html, "canteen.html", "text/html")));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var documents = body.GetProperty("documents");
+        Assert.Equal(["Pump handbook", "Canteen"], documents.EnumerateArray().Select(d => d.GetProperty("title").GetString()).ToArray());
+        Assert.Equal("pump.pdf", documents[0].GetProperty("metadata").GetProperty("source").GetString());
+
+        var canteen = await _client.GetFromJsonAsync<JsonElement>($"/documents/{documents[1].GetProperty("id").GetInt64()}",
+            TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("secret", canteen.GetProperty("text").GetString());
+        Assert.DoesNotContain("Home | About", canteen.GetProperty("text").GetString());
+
+        var answer = await _app.GenerateAsync(new { text = "How often are the Kestrel pump seals replaced?", model = "local" });
+        Assert.Contains("400 hours", answer.GetProperty("text").GetString());
+        Assert.Equal(documents[0].GetProperty("id").GetInt64(), answer.GetProperty("sources")[0].GetProperty("document_id").GetInt64());
+    }
+
+    [Fact]
+    public async Task UnsupportedFileRejectsTheWholeUploadNamingTheSupportedTypes()
+    {
+        var response = await UploadAsync(Files(
+            (Encoding.UTF8.GetBytes("Fine text."), "notes.txt", "text/plain"),
+            ([0x4D, 0x5A, 0x90, 0x00], "tool.exe", "application/octet-stream")));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Contains("PDF", problem.GetProperty("detail").GetString());
+        var page = await _client.GetFromJsonAsync<JsonElement>("/documents", TestContext.Current.CancellationToken);
+        Assert.Equal(0, page.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task EmptyFileIsUnprocessableSayingWhy()
+    {
+        var response = await UploadAsync(Files(([], "empty.txt", "text/plain")));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Contains("empty.txt", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task UploadWithoutFilesIsUnprocessable()
+    {
+        var form = new MultipartFormDataContent { { new StringContent("x"), "note" } };
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await UploadAsync(form)).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDescribesBothKindsOfBody()
+    {
+        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+        var content = document.GetProperty("paths").GetProperty("/documents").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.Equal(["application/json", "multipart/form-data"], content.EnumerateObject().Select(c => c.Name).Order().ToArray());
+        Assert.Equal("binary", content.GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties")
+            .GetProperty("files").GetProperty("items").GetProperty("format").GetString());
+    }
+
+    [Fact]
+    public async Task BodyThatIsNeitherJsonNorFilesIsAnUnsupportedMediaType()
+    {
+        var response = await _client.PostAsync("/documents", new StringContent("plain words", Encoding.UTF8, "text/plain"),
+            TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+}
