@@ -67,8 +67,8 @@ public sealed class EmbeddingBatcherTests
         var busy = generator.GenerateVectorAsync(longText, cancellationToken: cancellationToken);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var cancelled = generator.GenerateVectorAsync("This request is cancelled.", cancellationToken: cancellation.Token);
-        var others = Enumerable.Range(0, 16).Select(i => generator.GenerateVectorAsync(Sentence(i), cancellationToken: cancellationToken)).ToArray();
         cancellation.Cancel();
+        var others = Enumerable.Range(0, 16).Select(i => generator.GenerateVectorAsync(Sentence(i), cancellationToken: cancellationToken)).ToArray();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.Equal(LocalMiniLmEmbeddingGenerator.Dimensions, (await busy).Length);
