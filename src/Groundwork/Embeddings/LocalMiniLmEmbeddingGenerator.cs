@@ -10,7 +10,9 @@ namespace Groundwork.Embeddings;
 /// Each text is cut to <see cref="MaxTokens"/> word pieces ([CLS] and [SEP] included), the length the model was
 /// trained with; anything after that does not affect its embedding. Use <see cref="CountTokens"/> to find out
 /// whether a text fits. The model is loaded on first use, once per process, and shared; disposing a generator
-/// leaves it loaded. Inference runs on the calling thread and the returned task is already complete.
+/// leaves it loaded. Requests of up to <see cref="MaxCoalescedTexts"/> texts are queued and run together with
+/// concurrent ones on one background thread per process (<see cref="EmbeddingBatcher"/>); larger requests run on
+/// the calling thread and the returned task is already complete.
 /// </remarks>
 public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -21,8 +23,14 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
     /// <summary>The most word pieces of a text the model sees, [CLS] and [SEP] included; the rest is cut off.</summary>
     public const int MaxTokens = 256;
 
-    /// <summary>Texts per ONNX run; larger requests run in several. Cancellation also stops a run in progress.</summary>
+    /// <summary>Texts per ONNX run; larger requests run in several. Cancelling a request of more than MaxCoalescedTexts texts also stops its run in progress.</summary>
     public const int MaxBatchSize = 32;
+
+    /// <summary>
+    /// Requests with at most this many texts (queries, single sentences) share ONNX runs with concurrent requests;
+    /// larger ones (ingestion) already fill a batch and run on the caller's thread, so a query never waits behind them.
+    /// </summary>
+    internal const int MaxCoalescedTexts = 8;
 
     private static readonly EmbeddingGeneratorMetadata Metadata = new("local", null, ModelId, Dimensions);
 
@@ -86,19 +94,12 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
             tokenIds.Add(tokenizer.Encode(value));
         }
 
-        var vectors = Embed(tokenIds, cancellationToken);
-
-        var createdAt = DateTimeOffset.UtcNow;
-        var embeddings = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
-        var inputTokens = 0L;
-        for (var i = 0; i < vectors.Length; i++)
+        if (tokenIds.Count > MaxCoalescedTexts)
         {
-            embeddings.Add(new Embedding<float>(vectors[i]) { ModelId = ModelId, CreatedAt = createdAt });
-            inputTokens += tokenIds[i].Length;
+            return Task.FromResult(ToEmbeddings(Embed(tokenIds, cancellationToken), tokenIds));
         }
 
-        embeddings.Usage = new UsageDetails { InputTokenCount = inputTokens, TotalTokenCount = inputTokens };
-        return Task.FromResult(embeddings);
+        return CoalescedAsync(tokenIds, cancellationToken);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)
@@ -112,6 +113,27 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
 
     public void Dispose()
     {
+    }
+
+    private async Task<GeneratedEmbeddings<Embedding<float>>> CoalescedAsync(List<int[]> tokenIds, CancellationToken cancellationToken)
+    {
+        var vectors = await EmbeddingBatcher.Get(IntraOpThreads).EmbedAsync(tokenIds, cancellationToken).ConfigureAwait(false);
+        return ToEmbeddings(vectors, tokenIds);
+    }
+
+    private static GeneratedEmbeddings<Embedding<float>> ToEmbeddings(float[][] vectors, List<int[]> tokenIds)
+    {
+        var createdAt = DateTimeOffset.UtcNow;
+        var embeddings = new GeneratedEmbeddings<Embedding<float>>(vectors.Length);
+        var inputTokens = 0L;
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            embeddings.Add(new Embedding<float>(vectors[i]) { ModelId = ModelId, CreatedAt = createdAt });
+            inputTokens += tokenIds[i].Length;
+        }
+
+        embeddings.Usage = new UsageDetails { InputTokenCount = inputTokens, TotalTokenCount = inputTokens };
+        return embeddings;
     }
 
     private float[][] Embed(List<int[]> tokenIds, CancellationToken cancellationToken)
