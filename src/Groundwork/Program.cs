@@ -25,6 +25,7 @@ app.MapDefaultEndpoints();
 app.MapGenerationApi();
 app.MapEmbeddingsApi();
 app.MapDocumentsApi();
+app.MapSearchApi();
 app.MapUsersApi();
 
 app.Run();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.RegularExpressions;
 using Groundwork.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace Groundwork.Retrieval;
 /// Recently read chunks are kept in a bounded cache: a chunk never changes (a new version of a document gets new
 /// chunk ids, never reused), so an entry only has to go when its chunk is deleted (<see cref="Evict"/>).
 /// </summary>
-public sealed class ChunkStore(IOptions<StorageOptions> storage)
+public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
 {
     private const int CacheCapacity = 20_000;
 
@@ -60,6 +61,38 @@ public sealed class ChunkStore(IOptions<StorageOptions> storage)
 
         return found;
     }
+
+    /// <summary>
+    /// The chunks whose text best matches the words of <paramref name="query"/> by BM25 (SQLite FTS5), best first.
+    /// Each word is quoted, so query text is never read as FTS syntax; a chunk needs any one of the words.
+    /// </summary>
+    public async Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, CancellationToken cancellationToken)
+    {
+        var words = KeywordPattern().Matches(query).Select(m => "\"" + m.Value + "\"").Distinct().ToList();
+        if (words.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH $query ORDER BY bm25(chunks_fts) LIMIT $limit";
+        command.Parameters.AddWithValue("$query", string.Join(" OR ", words));
+        command.Parameters.AddWithValue("$limit", limit);
+        var matches = new List<VectorMatch>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // bm25() is lower for better matches; negate it so that, as for vectors, higher is better.
+            matches.Add(new VectorMatch(reader.GetInt64(0), (float)-reader.GetDouble(1)));
+        }
+
+        return matches;
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex KeywordPattern();
 
     /// <summary>Forgets deleted chunks, so they can never be served from the cache.</summary>
     public void Evict(IEnumerable<long> chunkIds)

@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace Groundwork.Retrieval;
+
+public enum SearchMode
+{
+    Vector,
+    Keyword,
+    Hybrid,
+}
+
+public sealed class SearchOptions
+{
+    public const string Section = "Search";
+
+    /// <summary>Weight of the vector ranking in hybrid reciprocal-rank fusion.</summary>
+    [Range(0.0, 10.0)]
+    public double VectorWeight { get; set; } = 1.0;
+
+    /// <summary>Weight of the keyword (BM25) ranking in hybrid reciprocal-rank fusion.</summary>
+    [Range(0.0, 10.0)]
+    public double KeywordWeight { get; set; } = 1.0;
+
+    /// <summary>The k of reciprocal-rank fusion: 1 / (k + rank); larger flattens the difference between ranks.</summary>
+    [Range(1, 1000)]
+    public int FusionK { get; set; } = 60;
+}
+
+/// <summary>
+/// Finds chunks by meaning (vector), by words (BM25 over FTS5) or both, fused by reciprocal rank:
+/// score = Σ weight / (k + rank) over the rankings a chunk appears in.
+/// </summary>
+public sealed class ChunkSearch(
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    ChunkIndex index,
+    ChunkStore store,
+    IOptions<SearchOptions> options)
+{
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int topK, SearchMode mode, CancellationToken cancellationToken)
+    {
+        // Fusion needs more than topK candidates from each side, or a chunk ranked well by both could be missed.
+        var candidates = mode == SearchMode.Hybrid ? Math.Max(topK * 4, 20) : topK;
+        IReadOnlyList<VectorMatch> ranked = mode switch
+        {
+            SearchMode.Vector => await VectorAsync(query, candidates, cancellationToken),
+            SearchMode.Keyword => await store.KeywordSearchAsync(query, candidates, cancellationToken),
+            _ => Fuse(
+                await VectorAsync(query, candidates, cancellationToken),
+                await store.KeywordSearchAsync(query, candidates, cancellationToken),
+                topK),
+        };
+
+        var rows = await store.GetAsync(ranked, cancellationToken);
+        var results = new List<RetrievedChunk>(ranked.Count);
+        foreach (var match in ranked)
+        {
+            if (rows.TryGetValue(match.ChunkId, out var row))
+            {
+                results.Add(row with { Score = match.Score });
+            }
+        }
+
+        return results;
+    }
+
+    private async Task<IReadOnlyList<VectorMatch>> VectorAsync(string query, int count, CancellationToken cancellationToken)
+    {
+        var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken);
+        return await index.SearchAsync(embedding, count, cancellationToken);
+    }
+
+    private List<VectorMatch> Fuse(IReadOnlyList<VectorMatch> vector, IReadOnlyList<VectorMatch> keyword, int topK)
+    {
+        var settings = options.Value;
+        var scores = new Dictionary<long, double>();
+        Add(vector, settings.VectorWeight);
+        Add(keyword, settings.KeywordWeight);
+        return [.. scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key).Take(topK)
+            .Select(s => new VectorMatch(s.Key, (float)s.Value))];
+
+        void Add(IReadOnlyList<VectorMatch> ranking, double weight)
+        {
+            for (var rank = 0; rank < ranking.Count; rank++)
+            {
+                scores[ranking[rank].ChunkId] = scores.GetValueOrDefault(ranking[rank].ChunkId) + weight / (settings.FusionK + rank + 1);
+            }
+        }
+    }
+}
