@@ -11,23 +11,8 @@ using UglyToad.PdfPig.Writer;
 namespace Groundwork.Tests.Documents;
 
 /// <summary>Files uploaded as multipart/form-data to POST /documents, answered over real HTTP.</summary>
-public sealed class DocumentUploadTests : IAsyncLifetime
+public sealed class DocumentUploadTests : AppTest
 {
-    private readonly GroundworkApp _app = new();
-    private HttpClient _client = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        _client = _app.CreateClient();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     private static byte[] Pdf(string title, params string[] pages)
     {
         var builder = new PdfDocumentBuilder();
@@ -55,7 +40,7 @@ public sealed class DocumentUploadTests : IAsyncLifetime
     }
 
     private Task<HttpResponseMessage> UploadAsync(MultipartFormDataContent form) =>
-        _client.PostAsync("/documents", form, TestContext.Current.CancellationToken);
+        Client.PostAsync("/documents", form, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task UploadedPdfAndHtmlBecomeDocumentsThatAnswersQuote()
@@ -74,12 +59,12 @@ public sealed class DocumentUploadTests : IAsyncLifetime
         Assert.Equal(["Pump handbook", "Canteen"], documents.EnumerateArray().Select(d => d.GetProperty("title").GetString()).ToArray());
         Assert.Equal("pump.pdf", documents[0].GetProperty("metadata").GetProperty("source").GetString());
 
-        var canteen = await _client.GetFromJsonAsync<JsonElement>($"/documents/{documents[1].GetProperty("id").GetInt64()}",
+        var canteen = await Client.GetFromJsonAsync<JsonElement>($"/documents/{documents[1].GetProperty("id").GetInt64()}",
             TestContext.Current.CancellationToken);
         Assert.DoesNotContain("secret", canteen.GetProperty("text").GetString());
         Assert.DoesNotContain("Home | About", canteen.GetProperty("text").GetString());
 
-        var answer = await _app.GenerateAsync(new { text = "How often are the Kestrel pump seals replaced?", model = "local" });
+        var answer = await App.GenerateAsync(new { text = "How often are the Kestrel pump seals replaced?", model = "local" });
         Assert.Contains("400 hours", answer.GetProperty("text").GetString());
         Assert.Equal(documents[0].GetProperty("id").GetInt64(), answer.GetProperty("sources")[0].GetProperty("document_id").GetInt64());
     }
@@ -94,7 +79,7 @@ public sealed class DocumentUploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Contains("PDF", problem.GetProperty("detail").GetString());
-        var page = await _client.GetFromJsonAsync<JsonElement>("/documents", TestContext.Current.CancellationToken);
+        var page = await Client.GetFromJsonAsync<JsonElement>("/documents", TestContext.Current.CancellationToken);
         Assert.Equal(0, page.GetProperty("total").GetInt32());
     }
 
@@ -118,7 +103,7 @@ public sealed class DocumentUploadTests : IAsyncLifetime
     [Fact]
     public async Task OpenApiDescribesBothKindsOfBody()
     {
-        var document = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+        var document = await Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
         var content = document.GetProperty("paths").GetProperty("/documents").GetProperty("post").GetProperty("requestBody").GetProperty("content");
         Assert.Equal(["application/json", "multipart/form-data"], content.EnumerateObject().Select(c => c.Name).Order().ToArray());
         Assert.Equal("binary", content.GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties")
@@ -128,7 +113,7 @@ public sealed class DocumentUploadTests : IAsyncLifetime
     [Fact]
     public async Task BodyThatIsNeitherJsonNorFilesIsAnUnsupportedMediaType()
     {
-        var response = await _client.PostAsync("/documents", new StringContent("plain words", Encoding.UTF8, "text/plain"),
+        var response = await Client.PostAsync("/documents", new StringContent("plain words", Encoding.UTF8, "text/plain"),
             TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }

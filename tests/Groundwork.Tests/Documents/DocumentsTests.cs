@@ -4,32 +4,17 @@ using System.Text.Json;
 
 namespace Groundwork.Tests.Documents;
 
-public sealed class DocumentsTests : IAsyncLifetime
+public sealed class DocumentsTests : AppTest
 {
     private const string ReactorText =
         "The Zorblax reactor is cooled by liquid helium kept at four kelvin. " +
         "Its control rods are made of hafnium and are inspected every ninety days.\n\n" +
         "The reactor was commissioned in 2031 at the Tarn research station.";
 
-    private readonly GroundworkApp _app = new();
-    private HttpClient _client = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        _client = _app.CreateClient();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task AddedDocumentIsListedAndReadBackWithItsMetadata()
     {
-        var response = await _client.PostAsJsonAsync("/documents",
+        var response = await Client.PostAsJsonAsync("/documents",
             new { title = "Reactor manual", text = ReactorText, metadata = new Dictionary<string, string> { ["team"] = "ops" } },
             GroundworkApp.Json, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -37,11 +22,11 @@ public sealed class DocumentsTests : IAsyncLifetime
         var id = created.GetProperty("id").GetInt64();
         Assert.True(created.GetProperty("chunk_count").GetInt32() >= 1);
 
-        var document = await _client.GetFromJsonAsync<JsonElement>($"/documents/{id}", TestContext.Current.CancellationToken);
+        var document = await Client.GetFromJsonAsync<JsonElement>($"/documents/{id}", TestContext.Current.CancellationToken);
         Assert.Equal(ReactorText, document.GetProperty("text").GetString());
         Assert.Equal("ops", document.GetProperty("metadata").GetProperty("team").GetString());
 
-        var page = await _client.GetFromJsonAsync<JsonElement>("/documents", TestContext.Current.CancellationToken);
+        var page = await Client.GetFromJsonAsync<JsonElement>("/documents", TestContext.Current.CancellationToken);
         Assert.Equal(1, page.GetProperty("total").GetInt32());
         Assert.Equal(id, page.GetProperty("items")[0].GetProperty("id").GetInt64());
     }
@@ -49,10 +34,10 @@ public sealed class DocumentsTests : IAsyncLifetime
     [Fact]
     public async Task LocalAnswerQuotesTheDocumentAndCitesItAsASource()
     {
-        var reactor = await _app.AddDocumentAsync("Reactor manual", ReactorText);
-        await _app.AddDocumentAsync("Bakery notes", "Sourdough bread needs a starter fed with flour and water every day.");
+        var reactor = await App.AddDocumentAsync("Reactor manual", ReactorText);
+        await App.AddDocumentAsync("Bakery notes", "Sourdough bread needs a starter fed with flour and water every day.");
 
-        var answer = await _app.GenerateAsync(new { text = "What is the Zorblax reactor cooled by?", model = "local" });
+        var answer = await App.GenerateAsync(new { text = "What is the Zorblax reactor cooled by?", model = "local" });
 
         var text = answer.GetProperty("text").GetString()!;
         Assert.Contains("liquid helium", text);
@@ -71,15 +56,15 @@ public sealed class DocumentsTests : IAsyncLifetime
     [Fact]
     public async Task DeletedDocumentNoLongerAppearsInAnswers()
     {
-        var reactor = await _app.AddDocumentAsync("Reactor manual", ReactorText);
-        var bakery = await _app.AddDocumentAsync("Bakery notes", "Sourdough bread needs a starter fed with flour and water every day.");
+        var reactor = await App.AddDocumentAsync("Reactor manual", ReactorText);
+        var bakery = await App.AddDocumentAsync("Bakery notes", "Sourdough bread needs a starter fed with flour and water every day.");
 
-        var deleted = await _client.DeleteAsync($"/documents/{reactor}", TestContext.Current.CancellationToken);
+        var deleted = await Client.DeleteAsync($"/documents/{reactor}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/documents/{reactor}", TestContext.Current.CancellationToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync($"/documents/{reactor}", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/documents/{reactor}", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.DeleteAsync($"/documents/{reactor}", TestContext.Current.CancellationToken)).StatusCode);
 
-        var answer = await _app.GenerateAsync(new { text = "What is the Zorblax reactor cooled by?", model = "local" });
+        var answer = await App.GenerateAsync(new { text = "What is the Zorblax reactor cooled by?", model = "local" });
         var sources = answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64()).ToArray();
         Assert.Equal([bakery], sources);
         Assert.DoesNotContain("helium", answer.GetProperty("text").GetString());
@@ -91,18 +76,18 @@ public sealed class DocumentsTests : IAsyncLifetime
         var paragraphs = Enumerable.Range(1, 60).Select(i =>
             $"Paragraph {i} describes maintenance step {i} of the cooling loop in careful detail, including valve {i * 7} and gauge {i * 3}.");
         var text = string.Join("\n\n", paragraphs);
-        var id = await _app.AddDocumentAsync("Maintenance", text);
-        var document = await _client.GetFromJsonAsync<JsonElement>($"/documents/{id}", TestContext.Current.CancellationToken);
+        var id = await App.AddDocumentAsync("Maintenance", text);
+        var document = await Client.GetFromJsonAsync<JsonElement>($"/documents/{id}", TestContext.Current.CancellationToken);
         Assert.True(document.GetProperty("chunk_count").GetInt32() > 3);
 
-        var answer = await _app.GenerateAsync(new { text = "Which valve belongs to maintenance step 42?", model = "local" });
+        var answer = await App.GenerateAsync(new { text = "Which valve belongs to maintenance step 42?", model = "local" });
         Assert.Contains("valve 294", answer.GetProperty("text").GetString());
     }
 
     [Fact]
     public async Task InvalidDocumentNamesEveryBadField()
     {
-        var response = await _client.PostAsJsonAsync("/documents", new { title = "", text = "", metadata = new { n = 1 } },
+        var response = await Client.PostAsJsonAsync("/documents", new { title = "", text = "", metadata = new { n = 1 } },
             GroundworkApp.Json, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);

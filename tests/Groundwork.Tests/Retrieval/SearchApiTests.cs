@@ -5,30 +5,22 @@ using System.Text.Json;
 namespace Groundwork.Tests.Retrieval;
 
 /// <summary>POST /search by meaning, by words and both, over real HTTP, the real model and SQLite FTS5.</summary>
-public sealed class SearchApiTests : IAsyncLifetime
+public sealed class SearchApiTests : AppTest
 {
-    private readonly GroundworkApp _app = new();
-    private HttpClient _client = null!;
     private long _partCode;
     private long _cooling;
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _client = _app.CreateClient();
-        _partCode = await _app.AddDocumentAsync("Spare parts", "Replacement valve kits are ordered under part number QX4471 from the Oslo depot.");
-        _cooling = await _app.AddDocumentAsync("Cooling", "The reactor is kept cold by circulating liquid helium through its jacket.");
-        await _app.AddDocumentAsync("Canteen", "The canteen serves lentil soup and fresh bread on Thursdays.");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
+        await base.InitializeAsync();
+        _partCode = await App.AddDocumentAsync("Spare parts", "Replacement valve kits are ordered under part number QX4471 from the Oslo depot.");
+        _cooling = await App.AddDocumentAsync("Cooling", "The reactor is kept cold by circulating liquid helium through its jacket.");
+        await App.AddDocumentAsync("Canteen", "The canteen serves lentil soup and fresh bread on Thursdays.");
     }
 
     private async Task<long[]> SearchAsync(string query, string mode, int topK = 3)
     {
-        var response = await _client.PostAsJsonAsync("/search", new { query, mode, top_k = topK }, GroundworkApp.Json,
+        var response = await Client.PostAsJsonAsync("/search", new { query, mode, top_k = topK }, GroundworkApp.Json,
             TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
@@ -59,7 +51,7 @@ public sealed class SearchApiTests : IAsyncLifetime
     [Fact]
     public async Task DeletedDocumentLeavesTheKeywordIndex()
     {
-        await _client.DeleteAsync($"/documents/{_partCode}", TestContext.Current.CancellationToken);
+        await Client.DeleteAsync($"/documents/{_partCode}", TestContext.Current.CancellationToken);
         Assert.Empty(await SearchAsync("QX4471", "keyword"));
     }
 
@@ -72,7 +64,7 @@ public sealed class SearchApiTests : IAsyncLifetime
     [Fact]
     public async Task UnknownModeAndOutOfRangeTopKAreNamed()
     {
-        var response = await _client.PostAsJsonAsync("/search", new { query = "x", mode = "fuzzy", top_k = 0 }, GroundworkApp.Json,
+        var response = await Client.PostAsJsonAsync("/search", new { query = "x", mode = "fuzzy", top_k = 0 }, GroundworkApp.Json,
             TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);

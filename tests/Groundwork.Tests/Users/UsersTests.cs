@@ -7,25 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Groundwork.Tests.Users;
 
-public sealed class UsersTests : IAsyncLifetime
+public sealed class UsersTests : AppTest
 {
-    private readonly GroundworkApp _app = new();
-    private HttpClient _client = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        _client = _app.CreateClient();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     private Task<HttpResponseMessage> CreateAsync(object user) =>
-        _client.PostAsJsonAsync("/users", user, GroundworkApp.Json, TestContext.Current.CancellationToken);
+        Client.PostAsJsonAsync("/users", user, GroundworkApp.Json, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task CreatedUserCanBeReadBack()
@@ -36,7 +21,7 @@ public sealed class UsersTests : IAsyncLifetime
         var id = body.GetProperty("id").GetInt64();
         Assert.Equal($"/users/{id}", created.Headers.Location?.OriginalString);
 
-        var read = await _client.GetFromJsonAsync<JsonElement>($"/users/{id}", TestContext.Current.CancellationToken);
+        var read = await Client.GetFromJsonAsync<JsonElement>($"/users/{id}", TestContext.Current.CancellationToken);
         Assert.Equal("ada@example.com", read.GetProperty("email").GetString());
         Assert.Equal("Ada Lovelace", read.GetProperty("name").GetString());
     }
@@ -44,7 +29,7 @@ public sealed class UsersTests : IAsyncLifetime
     [Fact]
     public async Task UnknownUserIsNotFoundProblem()
     {
-        var response = await _client.GetAsync("/users/987654", TestContext.Current.CancellationToken);
+        var response = await Client.GetAsync("/users/987654", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -73,11 +58,11 @@ public sealed class UsersTests : IAsyncLifetime
     public async Task EachScopeGetsItsOwnDbContextDisposedWithTheScope()
     {
         GroundworkDbContext first;
-        await using (var scope = _app.Services.CreateAsyncScope())
+        await using (var scope = App.Services.CreateAsyncScope())
         {
             first = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
             Assert.Same(first, scope.ServiceProvider.GetRequiredService<GroundworkDbContext>());
-            await using var other = _app.Services.CreateAsyncScope();
+            await using var other = App.Services.CreateAsyncScope();
             Assert.NotSame(first, other.ServiceProvider.GetRequiredService<GroundworkDbContext>());
         }
 
