@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 namespace Groundwork.Generation;
 
 /// <summary>The post's pipeline: embed the question, take the top passages, ask the model with them, cite them.</summary>
-public sealed class GenerationService(ModelRegistry models, ChunkRetriever retriever)
+public sealed class GenerationService(ModelRegistry models, ChunkSearch search)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
@@ -14,7 +14,7 @@ public sealed class GenerationService(ModelRegistry models, ChunkRetriever retri
     {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
-        var chunks = await retriever.RetrieveAsync(request.Text, PassageCount, cancellationToken);
+        var chunks = await search.SearchAsync(request.Text, PassageCount, SearchMode.Vector, cancellationToken);
         var passages = chunks.Select((chunk, i) => new Passage(i + 1, chunk.Title, chunk.Text)).ToList();
 
         var response = await chatClient.GetResponseAsync(

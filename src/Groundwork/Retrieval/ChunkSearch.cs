@@ -4,6 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace Groundwork.Retrieval;
 
+/// <summary>A chunk found for a query, with its document's title and its score (cosine, BM25 or fused, by mode).</summary>
+public sealed record RetrievedChunk(long ChunkId, long DocumentId, string Title, string Text, double Score);
+
 public enum SearchMode
 {
     Vector,
@@ -52,7 +55,14 @@ public sealed class ChunkSearch(
                 topK),
         };
 
+        if (ranked.Count == 0)
+        {
+            return [];
+        }
+
         var rows = await store.GetAsync(ranked, cancellationToken);
+
+        // A chunk deleted between search and lookup is skipped rather than cited.
         var results = new List<RetrievedChunk>(ranked.Count);
         foreach (var match in ranked)
         {

@@ -10,7 +10,6 @@ public static class RetrievalRegistration
         builder.Services.AddSingleton<ChunkIndex>();
         builder.Services.AddHostedService<ChunkIndexHost>();
         builder.Services.AddSingleton<ChunkStore>();
-        builder.Services.AddSingleton<ChunkRetriever>();
         builder.AddValidatedOptions<SearchOptions>(SearchOptions.Section);
         builder.Services.AddSingleton<ChunkSearch>();
         builder.Services.AddHealthChecks().AddCheck<ChunkIndexHealthCheck>("vector_index", tags: [HostingRegistration.ReadyTag]);
