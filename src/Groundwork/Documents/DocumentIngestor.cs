@@ -33,6 +33,10 @@ public sealed class DocumentIngestor(
             Text = request.Text,
             MetadataJson = JsonSerializer.Serialize(request.Metadata ?? []),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
+            UploadedAt = clock.GetUtcNow().UtcDateTime,
+            UpdatedAt = clock.GetUtcNow().UtcDateTime,
+            ContentHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(request.Text))),
+            Status = DocumentStatus.Ready,
             Chunks = [.. pieces.Select((piece, i) => new ChunkEntity
             {
                 Ordinal = piece.Ordinal,

@@ -1,12 +1,53 @@
 namespace Groundwork.Infrastructure;
 
+/// <summary>Where a document is in the ingestion pipeline; only <see cref="Ready"/> documents have chunks.</summary>
+public enum DocumentStatus
+{
+    Queued,
+    Processing,
+    Ready,
+    Failed,
+}
+
 public sealed class DocumentEntity
 {
     public long Id { get; set; }
     public required string Title { get; set; }
+
+    /// <summary>The document's text (extracted from the upload): what its chunks' offsets point into.</summary>
     public required string Text { get; set; }
+
+    /// <summary>A JSON object of string, number and boolean values.</summary>
     public string MetadataJson { get; set; } = "{}";
+
+    /// <summary>A JSON array of strings.</summary>
+    public string TagsJson { get; set; } = "[]";
+
+    public string? Source { get; set; }
+
+    /// <summary>The caller's id for the document; a new upload with the same one replaces this document when it is ready.</summary>
+    public string? ExternalId { get; set; }
+
+    /// <summary>SHA-256 (hex) of the text: an upload whose hash and external id match a kept document is not indexed again.</summary>
+    public required string ContentHash { get; set; }
+
+    /// <summary>Page spans of the text as JSON (<c>[[page, start, end], …]</c>), for documents that have pages.</summary>
+    public string? PagesJson { get; set; }
+
+    public DocumentStatus Status { get; set; }
+    public string? Error { get; set; }
+
+    /// <summary>Chunks the document is split into (known once processing starts) and how many are embedded so far.</summary>
+    public int ChunksTotal { get; set; }
+    public int ChunksEmbedded { get; set; }
+
+    /// <summary>The document this one replaces (same external id) once it is ready.</summary>
+    public long? ReplacesId { get; set; }
+
+    /// <summary>When the document was written, as the caller says; the upload time otherwise.</summary>
     public DateTime CreatedAt { get; set; }
+    public DateTime UploadedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
     public List<ChunkEntity> Chunks { get; set; } = [];
 }
 
@@ -18,6 +59,10 @@ public sealed class ChunkEntity
     public int Ordinal { get; set; }
     public int StartOffset { get; set; }
     public int EndOffset { get; set; }
+
+    /// <summary>The pages the chunk starts and ends on, for documents that have pages (PDF).</summary>
+    public int? PageStart { get; set; }
+    public int? PageEnd { get; set; }
     public required string Text { get; set; }
 
     /// <summary>The chunk's embedding as little-endian float32s; the vector index is rebuilt from these.</summary>

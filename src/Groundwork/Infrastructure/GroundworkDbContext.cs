@@ -14,6 +14,15 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
         {
             document.ToTable("documents");
             document.Property(d => d.Title).HasMaxLength(500);
+            document.Property(d => d.Source).HasMaxLength(2_000);
+            document.Property(d => d.ExternalId).HasMaxLength(200);
+            document.Property(d => d.ContentHash).HasMaxLength(64);
+            document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            document.HasIndex(d => new { d.ExternalId, d.ContentHash });
+            document.HasIndex(d => d.ContentHash);
+            document.HasIndex(d => new { d.Status, d.Id });
+            document.HasIndex(d => d.CreatedAt);
+            document.HasIndex(d => d.Source);
             document.HasMany(d => d.Chunks).WithOne(c => c.Document).HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ChunkEntity>(chunk =>

@@ -4,8 +4,12 @@ using Microsoft.Extensions.Options;
 
 namespace Groundwork.Retrieval;
 
-/// <summary>A chunk found for a query, with its document's title and its score (cosine, BM25 or fused, by mode).</summary>
-public sealed record RetrievedChunk(long ChunkId, long DocumentId, string Title, string Text, double Score);
+/// <summary>
+/// A chunk found for a query, with its document's title, where it sits in the document's text (character offsets,
+/// pages when the document has them) and its score (cosine, BM25 or fused, by mode).
+/// </summary>
+public sealed record RetrievedChunk(
+    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score);
 
 public enum SearchMode
 {

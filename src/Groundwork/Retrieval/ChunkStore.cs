@@ -54,7 +54,9 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var chunk = new RetrievedChunk(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), Score: 0);
+            var chunk = new RetrievedChunk(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                reader.GetInt32(4), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetInt32(7), Score: 0);
             found[chunk.ChunkId] = chunk;
             Remember(chunk);
         }
@@ -121,7 +123,7 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
             return cached;
         }
 
-        var sql = new StringBuilder("SELECT c.Id, c.DocumentId, d.Title, c.Text FROM chunks c JOIN documents d ON d.Id = c.DocumentId WHERE c.Id IN (");
+        var sql = new StringBuilder("SELECT c.Id, c.DocumentId, d.Title, c.Text, c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd FROM chunks c JOIN documents d ON d.Id = c.DocumentId WHERE c.Id IN (");
         for (var i = 0; i < count; i++)
         {
             sql.Append(i == 0 ? "" : ", ").Append(ParameterName(i));

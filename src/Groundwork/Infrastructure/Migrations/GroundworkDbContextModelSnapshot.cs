@@ -36,6 +36,12 @@ namespace Groundwork.Infrastructure.Migrations
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("PageEnd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("PageStart")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("StartOffset")
                         .HasColumnType("INTEGER");
 
@@ -57,10 +63,47 @@ namespace Groundwork.Infrastructure.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ChunksEmbedded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChunksTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("MetadataJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PagesJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReplacesId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TagsJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
@@ -73,7 +116,23 @@ namespace Groundwork.Infrastructure.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("ContentHash");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("Source");
+
+                    b.HasIndex("ExternalId", "ContentHash");
+
+                    b.HasIndex("Status", "Id");
 
                     b.ToTable("documents", (string)null);
                 });
