@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 
 namespace Groundwork.Documents;
 
@@ -13,14 +14,83 @@ public sealed record CreateDocumentRequest
     [StringLength(DocumentsApi.MaxTextCharacters, MinimumLength = 1)]
     public string Text { get; init; } = string.Empty;
 
-    /// <summary>Free-form string key/values kept with the document.</summary>
-    public Dictionary<string, string>? Metadata { get; init; }
+    /// <summary>Key/values kept with the document and usable in search filters: strings, numbers or booleans.</summary>
+    [DocumentMetadata]
+    public Dictionary<string, JsonElement>? Metadata { get; init; }
+
+    /// <summary>Labels usable in search filters.</summary>
+    [DocumentTags]
+    public List<string>? Tags { get; init; }
+
+    /// <summary>Where the document comes from (a URL, a path, a system's name); a file upload's file name by default.</summary>
+    [StringLength(2_000, MinimumLength = 1)]
+    public string? Source { get; init; }
+
+    /// <summary>When the document was written; the upload time when left out.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>
+    /// Your id for the document. Uploading again with the same external id and different content replaces the
+    /// document (its old chunks stay searchable until the new version is ready); the same content is not indexed twice.
+    /// </summary>
+    [StringLength(200, MinimumLength = 1)]
+    public string? ExternalId { get; init; }
 }
 
-public sealed record DocumentSummary(long Id, string Title, int ChunkCount, IReadOnlyDictionary<string, string> Metadata, DateTime CreatedAt);
+/// <summary>Metadata values must be strings, numbers or booleans, under at most 64 keys of 1–100 characters.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class DocumentMetadataAttribute : ValidationAttribute
+{
+    public const int MaxKeys = 64;
+
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        if (value is not IReadOnlyDictionary<string, JsonElement> metadata)
+        {
+            return ValidationResult.Success;
+        }
+
+        if (metadata.Count > MaxKeys)
+        {
+            return new ValidationResult($"The {validationContext.DisplayName} field has more than {MaxKeys} keys.");
+        }
+
+        var badKeys = metadata.Keys.Where(key => key.Length is 0 or > 100).ToList();
+        if (badKeys.Count > 0)
+        {
+            return new ValidationResult($"The {validationContext.DisplayName} field's keys must be 1–100 characters long.");
+        }
+
+        var badValues = metadata
+            .Where(entry => entry.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+                            || entry.Value.ValueKind == JsonValueKind.String && entry.Value.GetString()!.Length > 2_000)
+            .Select(entry => entry.Key).ToList();
+        return badValues.Count == 0
+            ? ValidationResult.Success
+            : new ValidationResult($"The {validationContext.DisplayName} field's values must be strings (up to 2000 characters), " +
+                                   $"numbers or booleans; not: {string.Join(", ", badValues)}.");
+    }
+}
+
+/// <summary>At most 64 tags of 1–100 characters each.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class DocumentTagsAttribute : ValidationAttribute
+{
+    public const int MaxTags = 64;
+
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) => value switch
+    {
+        IReadOnlyCollection<string> { Count: > MaxTags } => new ValidationResult($"The {validationContext.DisplayName} field has more than {MaxTags} tags."),
+        IEnumerable<string?> tags when tags.Any(tag => string.IsNullOrWhiteSpace(tag) || tag.Length > 100) =>
+            new ValidationResult($"The {validationContext.DisplayName} field's tags must be 1–100 characters and not blank."),
+        _ => ValidationResult.Success,
+    };
+}
+
+public sealed record DocumentSummary(long Id, string Title, int ChunkCount, IReadOnlyDictionary<string, JsonElement> Metadata, DateTime CreatedAt);
 
 public sealed record DocumentDetails(
-    long Id, string Title, string Text, int ChunkCount, IReadOnlyDictionary<string, string> Metadata, DateTime CreatedAt);
+    long Id, string Title, string Text, int ChunkCount, IReadOnlyDictionary<string, JsonElement> Metadata, DateTime CreatedAt);
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);
 

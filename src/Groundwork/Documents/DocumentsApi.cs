@@ -138,7 +138,8 @@ public static class DocumentsApi
             {
                 Title = Truncate(document.Title ?? file.FileName, 500),
                 Text = document.Text,
-                Metadata = new Dictionary<string, string> { ["source"] = file.FileName, ["content_type"] = file.ContentType ?? "" },
+                Source = file.FileName,
+                Metadata = new Dictionary<string, JsonElement> { ["content_type"] = JsonSerializer.SerializeToElement(file.ContentType ?? "") },
             }, cancellationToken);
             stored.Add(ToSummary(entity, entity.Chunks.Count));
         }
@@ -191,6 +192,6 @@ public static class DocumentsApi
     private static DocumentSummary ToSummary(DocumentEntity document, int chunkCount) =>
         new(document.Id, document.Title, chunkCount, Metadata(document), document.CreatedAt);
 
-    private static Dictionary<string, string> Metadata(DocumentEntity document) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(document.MetadataJson) ?? [];
+    private static Dictionary<string, JsonElement> Metadata(DocumentEntity document) =>
+        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(document.MetadataJson) ?? [];
 }

@@ -57,7 +57,7 @@ public sealed class DocumentUploadTests : AppTest
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         var documents = body.GetProperty("documents");
         Assert.Equal(["Pump handbook", "Canteen"], documents.EnumerateArray().Select(d => d.GetProperty("title").GetString()).ToArray());
-        Assert.Equal("pump.pdf", documents[0].GetProperty("metadata").GetProperty("source").GetString());
+        Assert.Equal("application/pdf", documents[0].GetProperty("metadata").GetProperty("content_type").GetString());
 
         var canteen = await Client.GetFromJsonAsync<JsonElement>($"/documents/{documents[1].GetProperty("id").GetInt64()}",
             TestContext.Current.CancellationToken);
