@@ -81,7 +81,7 @@ def main() -> None:
     def post(doc: dict) -> int:
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        r = local.session.post(f"{args.base_url}/documents", json=doc, timeout=120)
+        r = local.session.post(f"{args.base_url}/documents?wait=true", json=doc, timeout=120)
         if r.status_code != 201:
             raise SystemExit(f"POST /documents answered {r.status_code}: {r.text[:500]}")
         return r.json()["chunk_count"]

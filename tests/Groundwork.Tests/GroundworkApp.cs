@@ -69,7 +69,7 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
     public async Task<long> AddDocumentAsync(string title, string text, Dictionary<string, string>? metadata = null)
     {
         using var client = CreateClient();
-        var response = await client.PostAsJsonAsync("/documents", new { title, text, metadata }, Json);
+        var response = await client.PostAsJsonAsync("/documents?wait=true", new { title, text, metadata }, Json);
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
         return body.GetProperty("id").GetInt64();

@@ -2,8 +2,11 @@ using System.Text.RegularExpressions;
 
 namespace Groundwork.Documents;
 
-/// <summary>A piece of a document's text; <see cref="Start"/>..<see cref="End"/> are character offsets into the document.</summary>
-public sealed record TextChunk(int Ordinal, int Start, int End, string Text);
+/// <summary>
+/// A piece of a document's text; <see cref="Start"/>..<see cref="End"/> are character offsets into the document,
+/// <see cref="PageStart"/>..<see cref="PageEnd"/> the pages it spans when the document has pages.
+/// </summary>
+public sealed record TextChunk(int Ordinal, int Start, int End, string Text, int? PageStart = null, int? PageEnd = null);
 
 /// <summary>
 /// Splits text into chunks that fit the embedding model's window: paragraphs and sentences are kept whole where they fit,
@@ -12,6 +15,14 @@ public sealed record TextChunk(int Ordinal, int Start, int End, string Text);
 /// </summary>
 public sealed partial class Chunker(ChunkingOptions options, Func<string, int> countTokens)
 {
+    public IReadOnlyList<TextChunk> Split(string text, IReadOnlyList<Extraction.PageSpan>? pages) =>
+        pages is not { Count: > 0 }
+            ? Split(text)
+            : [.. Split(text).Select(chunk => chunk with { PageStart = PageAt(pages, chunk.Start), PageEnd = PageAt(pages, chunk.End - 1) })];
+
+    private static int? PageAt(IReadOnlyList<Extraction.PageSpan> pages, int offset) =>
+        pages.LastOrDefault(page => page.Start <= offset)?.PageNumber ?? pages[0].PageNumber;
+
     public IReadOnlyList<TextChunk> Split(string text)
     {
         var segments = Segments(text).SelectMany(s => FitToWindow(text, s)).ToList();

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Groundwork.Infrastructure;
 
 namespace Groundwork.Documents;
 
@@ -87,12 +89,49 @@ public sealed class DocumentTagsAttribute : ValidationAttribute
     };
 }
 
-public sealed record DocumentSummary(long Id, string Title, int ChunkCount, IReadOnlyDictionary<string, JsonElement> Metadata, DateTime CreatedAt);
+/// <summary>How far a document's ingestion has come: chunks embedded of the chunks it is split into (0 of 0 while queued).</summary>
+public sealed record IngestionProgress(int ChunksEmbedded, int ChunksTotal);
 
-public sealed record DocumentDetails(
-    long Id, string Title, string Text, int ChunkCount, IReadOnlyDictionary<string, JsonElement> Metadata, DateTime CreatedAt);
+/// <summary>A document and where it is in the ingestion pipeline (<c>queued</c>, <c>processing</c>, <c>ready</c>, <c>failed</c>).</summary>
+public sealed record DocumentSummary(
+    long Id,
+    string Title,
+    DocumentStatus Status,
+    IngestionProgress Progress,
+    string? Error,
+    string StatusUrl,
+    int ChunkCount,
+    string? ExternalId,
+    string? Source,
+    IReadOnlyList<string> Tags,
+    IReadOnlyDictionary<string, JsonElement> Metadata,
+    DateTime CreatedAt,
+    DateTime UploadedAt,
+    DateTime UpdatedAt,
+    long? Replaces)
+{
+    /// <summary>Only in answers to uploads: true when the content was already kept as this document, so nothing was queued.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Duplicate { get; init; }
+
+    /// <summary>Only from <c>GET /documents/{id}</c>: the document's text, which chunk offsets point into.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Text { get; init; }
+
+    public static DocumentSummary From(DocumentEntity document) => new(
+        document.Id, document.Title, document.Status, new IngestionProgress(document.ChunksEmbedded, document.ChunksTotal),
+        document.Error, $"/documents/{document.Id}", document.Status == DocumentStatus.Ready ? document.ChunksTotal : 0,
+        document.ExternalId, document.Source,
+        JsonSerializer.Deserialize<List<string>>(document.TagsJson) ?? [],
+        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(document.MetadataJson) ?? [],
+        DateTime.SpecifyKind(document.CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(document.UploadedAt, DateTimeKind.Utc),
+        DateTime.SpecifyKind(document.UpdatedAt, DateTimeKind.Utc), document.ReplacesId);
+}
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);
 
 /// <summary>The documents made from an upload, one per file, in the order the files were sent.</summary>
 public sealed record UploadedDocuments(IReadOnlyList<DocumentSummary> Documents);
+
+/// <summary>Documents per ingestion status, chunks stored and vectors in the index (equal once nothing is in flight).</summary>
+public sealed record DocumentStats(IReadOnlyDictionary<DocumentStatus, int> Documents, long Chunks, long IndexedVectors);

@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Groundwork.Documents.Extraction;
+using Groundwork.Documents.Ingestion;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.Retrieval;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
@@ -28,7 +30,10 @@ public static class DocumentsApi
             var embedder = services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
             return new Chunker(options, TokenCounting.For(embedder));
         });
-        builder.Services.AddScoped<DocumentIngestor>();
+        builder.AddValidatedOptions<IngestionOptions>(IngestionOptions.Section);
+        builder.Services.AddSingleton<IngestionSignals>();
+        builder.Services.AddScoped<DocumentCatalog>();
+        builder.Services.AddHostedService<IngestionWorker>();
         builder.Services.AddSingleton<DocumentTextExtractor>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
@@ -40,8 +45,15 @@ public static class DocumentsApi
         group.MapPost("", CreateDocumentsAsync)
             .WithName("CreateDocuments")
             .WithSummary("Add documents: JSON text, or files (text, Markdown, HTML, PDF, DOCX) as multipart/form-data")
-            .WithDescription("Each document is chunked, embedded and indexed before the answer. For an upload, every file is read " +
-                             "before any is stored: an unsupported file (415) or an unreadable one (422) rejects the whole upload.")
+            .WithDescription("Documents are stored and queued at once (202 Accepted, with a status_url per document); chunking, " +
+                             "embedding and indexing happen in the background: GET the status_url until status is ready " +
+                             "(or failed, with the reason). With ?wait=true the answer waits until every document is ready " +
+                             "or failed (201), up to Ingestion:MaxWaitSeconds. Content already kept under the same " +
+                             "external_id (or, without one, any identical document) is not indexed again: that document is " +
+                             "returned with duplicate=true (200). A new content for an existing external_id replaces the old " +
+                             "version when the new one is ready. For an upload, every file is read before any is stored: an " +
+                             "unsupported file (415) or an unreadable one (422) rejects the whole upload. Form fields " +
+                             "external_id, source, tags (comma-separated) and created_at apply to single-file uploads' documents.")
             .WithMetadata(new AcceptsMetadata(["application/json", "multipart/form-data"], typeof(CreateDocumentRequest)))
             .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
             {
@@ -69,88 +81,210 @@ public static class DocumentsApi
                     },
                 };
             })
+            .Produces<DocumentSummary>(StatusCodes.Status202Accepted)
+            .Produces<DocumentSummary>(StatusCodes.Status201Created)
+            .Produces<DocumentSummary>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .DisableAntiforgery();
-        group.MapGet("", ListDocumentsAsync).WithName("ListDocuments").WithSummary("List documents, newest first");
-        group.MapGet("/{id:long}", GetDocumentAsync).WithName("GetDocument").WithSummary("Get a document with its text");
+        group.MapGet("", ListDocumentsAsync).WithName("ListDocuments")
+            .WithSummary("List documents, newest first; filter by status or external_id");
+        group.MapGet("/stats", GetStatsAsync).WithName("GetDocumentStats")
+            .WithSummary("Documents per ingestion status, chunks stored and vectors indexed");
+        group.MapGet("/{id:long}", GetDocumentAsync).WithName("GetDocument")
+            .WithSummary("Get a document: ingestion status and progress, metadata and text");
         group.MapDelete("/{id:long}", DeleteDocumentAsync).WithName("DeleteDocument")
             .WithSummary("Delete a document and remove its chunks from the index");
         return group;
     }
 
-    public static async Task<Results<Created<DocumentSummary>, Created<UploadedDocuments>, ProblemHttpResult>> CreateDocumentsAsync(
-        HttpRequest request, JsonRequestReader reader, DocumentTextExtractor extractor, DocumentIngestor ingestor,
-        CancellationToken cancellationToken)
+    public static async Task<IResult> CreateDocumentsAsync(
+        HttpRequest request, JsonRequestReader reader, DocumentTextExtractor extractor, DocumentCatalog catalog,
+        IngestionSignals signals, GroundworkDbContext db, IOptions<IngestionOptions> options, CancellationToken cancellationToken,
+        bool wait = false)
     {
         if (request.HasFormContentType)
         {
-            return await UploadFilesAsync(request, extractor, ingestor, cancellationToken);
+            var (documents, problem) = await ReadFilesAsync(request, extractor, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var uploaded = await AcceptAsync(documents!, catalog, signals, db, options.Value, wait, cancellationToken);
+            return Answer(uploaded, "/documents", new UploadedDocuments(uploaded));
         }
 
         var body = await reader.ReadAsync<CreateDocumentRequest>(request.HttpContext, MaxBodyBytes);
-        var document = await ingestor.IngestAsync(body, cancellationToken);
-        return TypedResults.Created($"/documents/{document.Id}", ToSummary(document, document.Chunks.Count));
+        var accepted = await AcceptAsync([(body, null)], catalog, signals, db, options.Value, wait, cancellationToken);
+        return Answer(accepted, accepted[0].StatusUrl, accepted[0]);
     }
 
-    private static async Task<Results<Created<DocumentSummary>, Created<UploadedDocuments>, ProblemHttpResult>> UploadFilesAsync(
-        HttpRequest request, DocumentTextExtractor extractor, DocumentIngestor ingestor, CancellationToken cancellationToken)
+    /// <summary>200 when nothing new was queued, 201 when everything is ready, 202 while anything is still in the pipeline.</summary>
+    private static IResult Answer<T>(IReadOnlyList<DocumentSummary> documents, string location, T body) =>
+        documents.All(d => d.Duplicate == true) ? TypedResults.Ok(body)
+        : documents.All(d => d.Status is DocumentStatus.Ready or DocumentStatus.Failed) ? TypedResults.Created(location, body)
+        : TypedResults.Accepted(location, body);
+
+    private static async Task<List<DocumentSummary>> AcceptAsync(
+        IReadOnlyList<(CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages)> documents, DocumentCatalog catalog,
+        IngestionSignals signals, GroundworkDbContext db, IngestionOptions options, bool wait, CancellationToken cancellationToken)
+    {
+        var accepted = await catalog.AcceptAsync(documents, cancellationToken);
+        var byId = accepted.Select(a => a.Document).DistinctBy(d => d.Id).ToDictionary(d => d.Id);
+        if (wait)
+        {
+            foreach (var settled in await WaitUntilSettledAsync([.. byId.Keys], signals, db, options, cancellationToken))
+            {
+                byId[settled.Id] = settled;
+            }
+        }
+
+        return [.. accepted.Select(a => DocumentSummary.From(byId[a.Document.Id]) with { Duplicate = a.Duplicate })];
+    }
+
+    /// <summary>The documents once each is ready, failed or gone — or as they are when the wait runs out.</summary>
+    private static async Task<List<DocumentEntity>> WaitUntilSettledAsync(
+        IReadOnlyList<long> ids, IngestionSignals signals, GroundworkDbContext db, IngestionOptions options, CancellationToken cancellationToken)
+    {
+        // Take the signals before reading, so a document settling in between is not missed.
+        var settled = ids.Select(signals.WhenSettled).ToList();
+        var current = await ReadAsync(db, ids, cancellationToken);
+        var unsettled = current.Where(d => d.Status is DocumentStatus.Queued or DocumentStatus.Processing).Select(d => d.Id).ToHashSet();
+        foreach (var id in ids.Where(id => !unsettled.Contains(id)))
+        {
+            signals.Settled(id);
+        }
+
+        if (unsettled.Count == 0)
+        {
+            return current;
+        }
+
+        try
+        {
+            await Task.WhenAll(settled).WaitAsync(TimeSpan.FromSeconds(options.MaxWaitSeconds), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        return await ReadAsync(db, ids, cancellationToken);
+    }
+
+    private static Task<List<DocumentEntity>> ReadAsync(GroundworkDbContext db, IReadOnlyList<long> ids, CancellationToken cancellationToken) =>
+        db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(cancellationToken);
+
+    private static async Task<(List<(CreateDocumentRequest, IReadOnlyList<PageSpan>?)>? Documents, IResult? Problem)> ReadFilesAsync(
+        HttpRequest request, DocumentTextExtractor extractor, CancellationToken cancellationToken)
     {
         var form = await request.ReadFormAsync(cancellationToken);
         if (form.Files.Count == 0)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No files",
-                detail: "Send one or more files as multipart/form-data parts.");
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No files",
+                detail: "Send one or more files as multipart/form-data parts."));
         }
 
-        var extracted = new List<(IFormFile File, ExtractedDocument Document)>(form.Files.Count);
+        var (fields, invalidFields) = FormFields(form);
+        if (fields is null)
+        {
+            return (null, invalidFields);
+        }
+
+        if (form.Files.Count > 1 && fields.ExternalId is not null)
+        {
+            return (null, Results.ValidationProblem(
+                new Dictionary<string, string[]> { ["external_id"] = ["external_id names one document: send one file with it."] },
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: "One or more fields are invalid"));
+        }
+
+        var documents = new List<(CreateDocumentRequest, IReadOnlyList<PageSpan>?)>(form.Files.Count);
         foreach (var file in form.Files)
         {
             await using var content = file.OpenReadStream();
+            ExtractedDocument extracted;
             try
             {
-                extracted.Add((file, await extractor.ExtractAsync(content, file.FileName, file.ContentType, cancellationToken)));
+                extracted = await extractor.ExtractAsync(content, file.FileName, file.ContentType, cancellationToken);
             }
             catch (UnsupportedDocumentTypeException unsupported)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported document type",
-                    detail: unsupported.Message);
+                return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported document type",
+                    detail: unsupported.Message));
             }
             catch (UnreadableDocumentException unreadable)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unreadable document",
-                    detail: unreadable.Message);
+                return (null, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unreadable document",
+                    detail: unreadable.Message));
             }
 
-            if (extracted[^1].Document.Text.Length > MaxTextCharacters)
+            if (extracted.Text.Length > MaxTextCharacters)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
-                    detail: $"'{file.FileName}' has more than {MaxTextCharacters} characters of text.");
+                return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
+                    detail: $"'{file.FileName}' has more than {MaxTextCharacters} characters of text."));
             }
-        }
 
-        var stored = new List<DocumentSummary>(extracted.Count);
-        foreach (var (file, document) in extracted)
-        {
-            var entity = await ingestor.IngestAsync(new CreateDocumentRequest
+            documents.Add((fields with
             {
-                Title = Truncate(document.Title ?? file.FileName, 500),
-                Text = document.Text,
-                Source = file.FileName,
+                Title = Truncate(extracted.Title ?? file.FileName, 500),
+                Text = extracted.Text,
+                Source = fields.Source ?? file.FileName,
                 Metadata = new Dictionary<string, JsonElement> { ["content_type"] = JsonSerializer.SerializeToElement(file.ContentType ?? "") },
-            }, cancellationToken);
-            stored.Add(ToSummary(entity, entity.Chunks.Count));
+            }, extracted.Pages));
         }
 
-        return TypedResults.Created("/documents", new UploadedDocuments(stored));
+        return (documents, null);
+    }
+
+    /// <summary>The optional form fields of an upload, applied to each file's document.</summary>
+    private static (CreateDocumentRequest? Fields, IResult? Problem) FormFields(IFormCollection form)
+    {
+        var errors = new Dictionary<string, string[]>();
+        string? Text(string name, int maxLength)
+        {
+            var value = form[name].ToString().Trim();
+            if (value.Length > maxLength)
+            {
+                errors[name] = [$"The {name} field must be at most {maxLength} characters."];
+            }
+
+            return value.Length == 0 ? null : value;
+        }
+
+        var externalId = Text("external_id", 200);
+        var source = Text("source", 2_000);
+        var tags = form["tags"].SelectMany(t => (t ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        if (tags.Count > DocumentTagsAttribute.MaxTags || tags.Any(t => t.Length > 100))
+        {
+            errors["tags"] = [$"At most {DocumentTagsAttribute.MaxTags} tags of 1–100 characters."];
+        }
+
+        DateTimeOffset? createdAt = null;
+        if (Text("created_at", 100) is { } created)
+        {
+            if (DateTimeOffset.TryParse(created, System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                createdAt = parsed;
+            }
+            else
+            {
+                errors["created_at"] = ["The created_at field must be an ISO 8601 date and time."];
+            }
+        }
+
+        return errors.Count > 0
+            ? (null, Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity, title: "One or more fields are invalid"))
+            : (new CreateDocumentRequest { ExternalId = externalId, Source = source, Tags = tags.Count > 0 ? tags : null, CreatedAt = createdAt }, null);
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListDocumentsAsync(
-        GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20)
+        GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
+        DocumentStatus? status = null, string? externalId = null)
     {
         if (offset < 0 || limit is < 1 or > 100)
         {
@@ -158,40 +292,41 @@ public static class DocumentsApi
                 detail: "offset must be ≥ 0 and limit between 1 and 100.");
         }
 
-        var total = await db.Documents.CountAsync(cancellationToken);
-        var rows = await db.Documents.AsNoTracking()
-            .OrderByDescending(d => d.Id).Skip(offset).Take(limit)
-            .Select(d => new { Document = d, ChunkCount = d.Chunks.Count })
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new DocumentPage([.. rows.Select(r => ToSummary(r.Document, r.ChunkCount))], total, offset, limit));
-    }
-
-    public static async Task<Results<Ok<DocumentDetails>, ProblemHttpResult>> GetDocumentAsync(
-        long id, GroundworkDbContext db, CancellationToken cancellationToken)
-    {
-        var row = await db.Documents.AsNoTracking().Where(d => d.Id == id)
-            .Select(d => new { Document = d, ChunkCount = d.Chunks.Count })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (row is null)
+        var documents = db.Documents.AsNoTracking();
+        if (status is { } wanted)
         {
-            return NotFound(id);
+            documents = documents.Where(d => d.Status == wanted);
         }
 
-        var document = row.Document;
-        return TypedResults.Ok(new DocumentDetails(document.Id, document.Title, document.Text, row.ChunkCount,
-            Metadata(document), document.CreatedAt));
+        if (externalId is not null)
+        {
+            documents = documents.Where(d => d.ExternalId == externalId);
+        }
+
+        var total = await documents.CountAsync(cancellationToken);
+        var page = await documents.OrderByDescending(d => d.Id).Skip(offset).Take(limit).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new DocumentPage([.. page.Select(DocumentSummary.From)], total, offset, limit));
+    }
+
+    public static async Task<Results<Ok<DocumentSummary>, ProblemHttpResult>> GetDocumentAsync(
+        long id, GroundworkDbContext db, CancellationToken cancellationToken)
+    {
+        var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        return document is null ? NotFound(id) : TypedResults.Ok(DocumentSummary.From(document) with { Text = document.Text });
+    }
+
+    public static async Task<Ok<DocumentStats>> GetStatsAsync(GroundworkDbContext db, ChunkIndex index, CancellationToken cancellationToken)
+    {
+        var counts = await db.Documents.GroupBy(d => d.Status).Select(g => new { Status = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        var byStatus = Enum.GetValues<DocumentStatus>().ToDictionary(s => s, s => counts.GetValueOrDefault(s));
+        return TypedResults.Ok(new DocumentStats(byStatus, await db.Chunks.LongCountAsync(cancellationToken), index.Count));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteDocumentAsync(
-        long id, DocumentIngestor ingestor, CancellationToken cancellationToken) =>
-        await ingestor.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        long id, DocumentCatalog catalog, CancellationToken cancellationToken) =>
+        await catalog.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     private static ProblemHttpResult NotFound(long id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Document not found", detail: $"No document has id {id}.");
-
-    private static DocumentSummary ToSummary(DocumentEntity document, int chunkCount) =>
-        new(document.Id, document.Title, chunkCount, Metadata(document), document.CreatedAt);
-
-    private static Dictionary<string, JsonElement> Metadata(DocumentEntity document) =>
-        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(document.MetadataJson) ?? [];
 }

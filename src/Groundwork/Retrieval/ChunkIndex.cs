@@ -38,10 +38,10 @@ public sealed class ChunkIndex(
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-            var expected = await ChunkSetStamp.ReadAsync(db, cancellationToken);
-            var (index, how) = TryLoadSaved(expected) is { } saved
-                ? (saved, "loaded from " + IndexFile)
-                : (await RebuildAsync(db, cancellationToken), "rebuilt from the database");
+            var expected = await ChunkSetStamp.ReadAsync(db, maxId: null, cancellationToken);
+            var (index, how) = await TryLoadSavedAsync(db, expected, cancellationToken) is { } saved
+                ? saved
+                : (await RebuildAsync(db, afterId: 0, index: null, cancellationToken), "rebuilt from the database");
             lock (_writeLock)
             {
                 _index = index;
@@ -69,14 +69,26 @@ public sealed class ChunkIndex(
         return _index is { } index ? index.Search(query.Span, topK) : [];
     }
 
-    public async Task AddAsync(IReadOnlyList<long> chunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors, CancellationToken cancellationToken)
+    /// <summary>Adds the given chunks and removes others in one step, so a search sees either the old or the new set.</summary>
+    public async Task ReplaceAsync(IReadOnlyList<long> addedChunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors,
+        IReadOnlyCollection<long> removedChunkIds, CancellationToken cancellationToken)
     {
         await _loaded.Task.WaitAsync(cancellationToken);
         lock (_writeLock)
         {
-            _index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
-            _index.Upsert(chunkIds, vectors);
-            _stamp = _stamp.Add(chunkIds);
+            if (addedChunkIds.Count > 0)
+            {
+                _index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
+                _index.Upsert(addedChunkIds, vectors);
+                _stamp = _stamp.Add(addedChunkIds);
+            }
+
+            if (removedChunkIds.Count > 0)
+            {
+                _index?.Remove(removedChunkIds);
+                _stamp = _stamp.Remove(removedChunkIds);
+            }
+
             _dirty = true;
         }
     }
@@ -103,7 +115,7 @@ public sealed class ChunkIndex(
             }
 
             _index.Save(IndexFile);
-            var manifest = new IndexManifest(_index.Dimensions, _stamp.Count, _stamp.IdSum);
+            var manifest = new IndexManifest(_index.Dimensions, _stamp.Count, _stamp.IdSum, _stamp.MaxId);
             var temporary = ManifestFile + ".tmp";
             File.WriteAllText(temporary, JsonSerializer.Serialize(manifest));
             File.Move(temporary, ManifestFile, overwrite: true);
@@ -113,7 +125,12 @@ public sealed class ChunkIndex(
 
     public void Dispose() => _index?.Dispose();
 
-    private IVectorIndex? TryLoadSaved(ChunkSetStamp expected)
+    /// <summary>
+    /// The saved index when it matches the database; also when the database only has chunks added after the save
+    /// (the usual state after a crash: ids only grow), which are then added to it instead of rebuilding everything.
+    /// </summary>
+    private async Task<(IVectorIndex Index, string How)?> TryLoadSavedAsync(
+        GroundworkDbContext db, ChunkSetStamp expected, CancellationToken cancellationToken)
     {
         if (!File.Exists(IndexFile) || !File.Exists(ManifestFile))
         {
@@ -123,14 +140,31 @@ public sealed class ChunkIndex(
         try
         {
             var manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(ManifestFile));
-            if (manifest is null || manifest.ChunkCount != expected.Count || manifest.ChunkIdSum != expected.IdSum)
+            if (manifest is null)
             {
-                logger.LogWarning("Saved vector index is stale ({Saved} chunks, database has {Expected}); rebuilding",
-                    manifest?.ChunkCount, expected.Count);
                 return null;
             }
 
-            return UsearchVectorIndex.Load(IndexFile, manifest.Dimensions, indexOptions.Value);
+            var matches = manifest.ChunkCount == expected.Count && manifest.ChunkIdSum == expected.IdSum;
+            if (!matches)
+            {
+                var savedPart = await ChunkSetStamp.ReadAsync(db, manifest.MaxChunkId, cancellationToken);
+                if (manifest.MaxChunkId == 0 || savedPart.Count != manifest.ChunkCount || savedPart.IdSum != manifest.ChunkIdSum)
+                {
+                    logger.LogWarning("Saved vector index is stale ({Saved} chunks, database has {Expected}); rebuilding",
+                        manifest.ChunkCount, expected.Count);
+                    return null;
+                }
+            }
+
+            var index = UsearchVectorIndex.Load(IndexFile, manifest.Dimensions, indexOptions.Value);
+            if (matches)
+            {
+                return (index, "loaded from " + IndexFile);
+            }
+
+            await RebuildAsync(db, manifest.MaxChunkId, index, cancellationToken);
+            return (index, $"loaded from {IndexFile} with {expected.Count - manifest.ChunkCount} chunks added since it was saved");
         }
         catch (Exception exception) when (exception is VectorIndexLoadException or JsonException or IOException)
         {
@@ -139,12 +173,12 @@ public sealed class ChunkIndex(
         }
     }
 
-    private async Task<IVectorIndex?> RebuildAsync(GroundworkDbContext db, CancellationToken cancellationToken)
+    /// <summary>Adds the stored embeddings of the chunks with ids above <paramref name="afterId"/> to <paramref name="index"/> (or a new one).</summary>
+    private async Task<IVectorIndex?> RebuildAsync(GroundworkDbContext db, long afterId, IVectorIndex? index, CancellationToken cancellationToken)
     {
-        IVectorIndex? index = null;
         var ids = new List<long>(RebuildBatchSize);
         var vectors = new List<ReadOnlyMemory<float>>(RebuildBatchSize);
-        await foreach (var chunk in db.Chunks.AsNoTracking().OrderBy(c => c.Id)
+        await foreach (var chunk in db.Chunks.AsNoTracking().Where(c => c.Id > afterId).OrderBy(c => c.Id)
                            .Select(c => new { c.Id, c.Embedding }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             ids.Add(chunk.Id);
@@ -162,28 +196,35 @@ public sealed class ChunkIndex(
         {
             index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
             index.Upsert(ids, vectors);
+            _dirty = true;
         }
 
-        _dirty = index is not null;
+        _dirty |= afterId == 0 && index is not null;
         return index;
     }
 
-    private sealed record IndexManifest(int Dimensions, long ChunkCount, long ChunkIdSum);
+    private sealed record IndexManifest(int Dimensions, long ChunkCount, long ChunkIdSum, long MaxChunkId = 0);
 
-    /// <summary>A cheap fingerprint of the set of chunk ids, to tell whether a saved index matches the database.</summary>
-    private readonly record struct ChunkSetStamp(long Count, long IdSum)
+    /// <summary>
+    /// A cheap fingerprint of the set of chunk ids, to tell whether a saved index matches the database.
+    /// <see cref="MaxId"/> is the highest id ever added (removals leave it), which is enough to find chunks added later.
+    /// </summary>
+    private readonly record struct ChunkSetStamp(long Count, long IdSum, long MaxId)
     {
-        public static readonly ChunkSetStamp Empty = new(0, 0);
+        public static readonly ChunkSetStamp Empty = new(0, 0, 0);
 
-        public static async Task<ChunkSetStamp> ReadAsync(GroundworkDbContext db, CancellationToken cancellationToken)
+        /// <summary>The stamp of the stored chunks, or of those with ids up to <paramref name="maxId"/>.</summary>
+        public static async Task<ChunkSetStamp> ReadAsync(GroundworkDbContext db, long? maxId, CancellationToken cancellationToken)
         {
-            var count = await db.Chunks.LongCountAsync(cancellationToken);
-            var sum = count == 0 ? 0 : await db.Chunks.SumAsync(c => c.Id, cancellationToken);
-            return new ChunkSetStamp(count, sum);
+            var chunks = maxId is { } limit ? db.Chunks.Where(c => c.Id <= limit) : db.Chunks;
+            var count = await chunks.LongCountAsync(cancellationToken);
+            return count == 0
+                ? Empty
+                : new ChunkSetStamp(count, await chunks.SumAsync(c => c.Id, cancellationToken), await chunks.MaxAsync(c => c.Id, cancellationToken));
         }
 
-        public ChunkSetStamp Add(IReadOnlyCollection<long> ids) => new(Count + ids.Count, IdSum + ids.Sum());
+        public ChunkSetStamp Add(IReadOnlyCollection<long> ids) => new(Count + ids.Count, IdSum + ids.Sum(), Math.Max(MaxId, ids.Max()));
 
-        public ChunkSetStamp Remove(IReadOnlyCollection<long> ids) => new(Count - ids.Count, IdSum - ids.Sum());
+        public ChunkSetStamp Remove(IReadOnlyCollection<long> ids) => new(Count - ids.Count, IdSum - ids.Sum(), MaxId);
     }
 }

@@ -40,7 +40,7 @@ public sealed class DocumentUploadTests : AppTest
     }
 
     private Task<HttpResponseMessage> UploadAsync(MultipartFormDataContent form) =>
-        Client.PostAsync("/documents", form, TestContext.Current.CancellationToken);
+        Client.PostAsync("/documents?wait=true", form, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task UploadedPdfAndHtmlBecomeDocumentsThatAnswersQuote()

@@ -14,7 +14,7 @@ public sealed class DocumentsTests : AppTest
     [Fact]
     public async Task AddedDocumentIsListedAndReadBackWithItsMetadata()
     {
-        var response = await Client.PostAsJsonAsync("/documents",
+        var response = await Client.PostAsJsonAsync("/documents?wait=true",
             new { title = "Reactor manual", text = ReactorText, metadata = new Dictionary<string, string> { ["team"] = "ops" } },
             GroundworkApp.Json, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -87,7 +87,7 @@ public sealed class DocumentsTests : AppTest
     [Fact]
     public async Task InvalidDocumentNamesEveryBadField()
     {
-        var response = await Client.PostAsJsonAsync("/documents", new { title = "", text = "", metadata = new { n = 1 } },
+        var response = await Client.PostAsJsonAsync("/documents", new { title = "", text = "", metadata = new { n = new[] { 1 } } },
             GroundworkApp.Json, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);

@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Groundwork.Documents.Extraction;
+using Groundwork.Infrastructure;
+using Groundwork.Retrieval;
+using Microsoft.EntityFrameworkCore;
+
+namespace Groundwork.Documents.Ingestion;
+
+/// <summary>An accepted document, or the kept document it duplicates.</summary>
+public sealed record AcceptedDocument(DocumentEntity Document, bool Duplicate);
+
+/// <summary>
+/// Takes documents into the durable queue and removes them. A document is acknowledged only once its row (text,
+/// metadata, status <c>queued</c>) is committed to SQLite; the <see cref="IngestionWorker"/> does the rest.
+/// </summary>
+public sealed class DocumentCatalog(
+    GroundworkDbContext db,
+    IngestionSignals signals,
+    ChunkIndex index,
+    ChunkStore chunks,
+    TimeProvider clock)
+{
+    // One process owns the database, so one lock makes "is it a duplicate? if not, queue it" atomic.
+    private static readonly SemaphoreSlim IntakeLock = new(1, 1);
+
+    /// <summary>
+    /// Queues the documents, in order, in one transaction: all are acknowledged or none. A document whose text and
+    /// external id match a kept document (the newest one for that external id, not failed) is not queued again;
+    /// that document is returned instead.
+    /// </summary>
+    public async Task<IReadOnlyList<AcceptedDocument>> AcceptAsync(
+        IReadOnlyList<(CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages)> documents, CancellationToken cancellationToken)
+    {
+        var accepted = new List<AcceptedDocument>(documents.Count);
+        var queued = new List<DocumentEntity>();
+        await IntakeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var (request, pages) in documents)
+            {
+                var hash = ContentHash(request.Text);
+                if (await KeptDocumentAsync(request.ExternalId, hash, queued, cancellationToken) is { } kept)
+                {
+                    accepted.Add(new AcceptedDocument(kept, Duplicate: true));
+                    continue;
+                }
+
+                var now = clock.GetUtcNow().UtcDateTime;
+                var document = new DocumentEntity
+                {
+                    Title = request.Title,
+                    Text = request.Text,
+                    MetadataJson = JsonSerializer.Serialize(request.Metadata ?? []),
+                    TagsJson = JsonSerializer.Serialize(request.Tags?.Distinct(StringComparer.Ordinal) ?? []),
+                    Source = request.Source,
+                    ExternalId = request.ExternalId,
+                    ContentHash = hash,
+                    PagesJson = pages is { Count: > 0 } ? JsonSerializer.Serialize(pages.Select(p => new[] { p.PageNumber, p.Start, p.End })) : null,
+                    Status = DocumentStatus.Queued,
+                    ReplacesId = await CurrentVersionIdAsync(request.ExternalId, queued, cancellationToken),
+                    CreatedAt = request.CreatedAt?.UtcDateTime ?? now,
+                    UploadedAt = now,
+                    UpdatedAt = now,
+                };
+                db.Documents.Add(document);
+                queued.Add(document);
+                accepted.Add(new AcceptedDocument(document, Duplicate: false));
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            IntakeLock.Release();
+        }
+
+        if (queued.Count > 0)
+        {
+            signals.WorkQueued();
+        }
+
+        return accepted;
+    }
+
+    public static string ContentHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private async Task<DocumentEntity?> KeptDocumentAsync(string? externalId, string hash, List<DocumentEntity> queuedNow, CancellationToken cancellationToken)
+    {
+        // The newest version of this external id (or, without one, any document) decides what a duplicate is:
+        // re-sending an older version's content after a newer one is a new version again, not a duplicate.
+        if (queuedNow.LastOrDefault(d => d.ExternalId == externalId && (externalId is not null || d.ContentHash == hash)) is { } earlier)
+        {
+            return earlier.ContentHash == hash ? earlier : null;
+        }
+
+        var candidates = db.Documents.AsNoTracking().Where(d => d.Status != DocumentStatus.Failed);
+        if (externalId is null)
+        {
+            return await candidates.Where(d => d.ExternalId == null && d.ContentHash == hash).OrderBy(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+        }
+
+        var newest = await candidates.Where(d => d.ExternalId == externalId).OrderByDescending(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+        return newest?.ContentHash == hash ? newest : null;
+    }
+
+    private async Task<long?> CurrentVersionIdAsync(string? externalId, List<DocumentEntity> queuedNow, CancellationToken cancellationToken)
+    {
+        if (externalId is null)
+        {
+            return null;
+        }
+
+        if (queuedNow.Any(d => d.ExternalId == externalId))
+        {
+            // Ids of the rows queued in this transaction are not known yet; the worker replaces every older version anyway.
+            return null;
+        }
+
+        return await db.Documents.Where(d => d.ExternalId == externalId && d.Status != DocumentStatus.Failed)
+            .OrderByDescending(d => d.Id).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes a document in any state, with its chunks; a document being processed is dropped by the pipeline.</summary>
+    public async Task<bool> DeleteAsync(long documentId, CancellationToken cancellationToken)
+    {
+        List<long> chunkIds;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            chunkIds = await db.Chunks.Where(c => c.DocumentId == documentId).Select(c => c.Id).ToListAsync(cancellationToken);
+            await db.Chunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
+            if (await db.Documents.Where(d => d.Id == documentId).ExecuteDeleteAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await index.RemoveAsync(chunkIds, CancellationToken.None);
+        chunks.Evict(chunkIds);
+        signals.Settled(documentId);
+        return true;
+    }
+}

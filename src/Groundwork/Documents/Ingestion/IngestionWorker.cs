@@ -1,0 +1,275 @@
+using System.Text.Json;
+using Groundwork.Documents.Extraction;
+using Groundwork.Infrastructure;
+using Groundwork.Retrieval;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace Groundwork.Documents.Ingestion;
+
+/// <summary>
+/// The ingestion pipeline: takes queued documents from SQLite in id order, chunks them, embeds their chunks in shared
+/// batches and, per document, commits its chunks and status <c>ready</c> in one transaction (removing the versions it
+/// replaces in the same transaction), then updates the vector index.
+/// Crash safety comes from that order: chunks exist only for ready documents, so a document interrupted anywhere
+/// (even by SIGKILL) is simply still queued or processing; at start-up the processing ones are queued again.
+/// </summary>
+public sealed class IngestionWorker(
+    IServiceScopeFactory scopes,
+    Chunker chunker,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    ChunkIndex index,
+    ChunkStore chunkStore,
+    IngestionSignals signals,
+    IOptions<IngestionOptions> options,
+    TimeProvider clock,
+    ILogger<IngestionWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<long, int> _failedAttempts = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var requeued = await UpdateStatusAsync(DocumentStatus.Processing, DocumentStatus.Queued, stoppingToken);
+        if (requeued > 0)
+        {
+            logger.LogWarning("Ingestion: {Count} documents were interrupted while processing; queued again", requeued);
+        }
+
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            List<long> claimed;
+            try
+            {
+                claimed = await ClaimAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogError(exception, "Ingestion: reading the queue failed");
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+                continue;
+            }
+
+            if (claimed.Count == 0)
+            {
+                await signals.WaitForWorkAsync(IdlePoll, stoppingToken);
+                continue;
+            }
+
+            try
+            {
+                await ProcessAsync(claimed, stoppingToken);
+                backoff = TimeSpan.Zero;
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                await RecordFailureAsync(claimed, exception, backoff);
+                await Task.Delay(backoff, clock, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<int> UpdateStatusAsync(DocumentStatus from, DocumentStatus to, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        return await db.Documents.Where(d => d.Status == from)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.Status, to).SetProperty(d => d.ChunksEmbedded, 0), cancellationToken);
+    }
+
+    private async Task<List<long>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        var ids = await db.Documents.Where(d => d.Status == DocumentStatus.Queued).OrderBy(d => d.Id)
+            .Select(d => d.Id).Take(options.Value.DocumentsPerRound).ToListAsync(cancellationToken);
+        if (ids.Count > 0)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Documents.Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Queued).ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.Status, DocumentStatus.Processing)
+                .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+        }
+
+        return ids;
+    }
+
+    private async Task ProcessAsync(List<long> documentIds, CancellationToken cancellationToken)
+    {
+        var work = new List<DocumentWork>(documentIds.Count);
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+            var documents = await db.Documents.AsNoTracking().Where(d => documentIds.Contains(d.Id) && d.Status == DocumentStatus.Processing)
+                .OrderBy(d => d.Id).Select(d => new { d.Id, d.Text, d.PagesJson, d.ExternalId }).ToListAsync(cancellationToken);
+            foreach (var document in documents)
+            {
+                var pieces = chunker.Split(document.Text, Pages(document.PagesJson));
+                work.Add(new DocumentWork(document.Id, document.ExternalId, pieces));
+                await db.Documents.Where(d => d.Id == document.Id).ExecuteUpdateAsync(set => set
+                    .SetProperty(d => d.ChunksTotal, pieces.Count)
+                    .SetProperty(d => d.ChunksEmbedded, 0), cancellationToken);
+            }
+        }
+
+        foreach (var empty in work.Where(w => w.Pieces.Count == 0))
+        {
+            await FailAsync(empty.DocumentId, "The document has no text to index.");
+        }
+
+        var pending = work.Where(w => w.Pieces.Count > 0).SelectMany(w => w.Pieces.Select((_, i) => (Work: w, Index: i))).ToList();
+        foreach (var batch in pending.Chunk(options.Value.EmbeddingBatchSize))
+        {
+            var embeddings = await embedder.GenerateAsync(batch.Select(p => p.Work.Pieces[p.Index].Text), cancellationToken: cancellationToken);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                batch[i].Work.Vectors[batch[i].Index] = embeddings[i].Vector;
+                batch[i].Work.Embedded++;
+            }
+
+            foreach (var touched in batch.Select(p => p.Work).Distinct())
+            {
+                if (touched.Embedded == touched.Pieces.Count)
+                {
+                    await CompleteAsync(touched, cancellationToken);
+                }
+                else
+                {
+                    await ReportProgressAsync(touched, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task ReportProgressAsync(DocumentWork work, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        await db.Documents.Where(d => d.Id == work.DocumentId).ExecuteUpdateAsync(set => set
+            .SetProperty(d => d.ChunksEmbedded, work.Embedded)
+            .SetProperty(d => d.UpdatedAt, clock.GetUtcNow().UtcDateTime), cancellationToken);
+    }
+
+    /// <summary>Commits the document's chunks, its ready status and the removal of the versions it replaces, together.</summary>
+    private async Task CompleteAsync(DocumentWork work, CancellationToken cancellationToken)
+    {
+        var chunks = work.Pieces.Select((piece, i) => new ChunkEntity
+        {
+            DocumentId = work.DocumentId,
+            Ordinal = piece.Ordinal,
+            StartOffset = piece.Start,
+            EndOffset = piece.End,
+            PageStart = piece.PageStart,
+            PageEnd = piece.PageEnd,
+            Text = piece.Text,
+            Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
+        }).ToList();
+
+        List<long> replacedDocuments;
+        List<long> replacedChunks;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var stillWanted = await db.Documents.Where(d => d.Id == work.DocumentId && d.Status == DocumentStatus.Processing)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(d => d.Status, DocumentStatus.Ready)
+                    .SetProperty(d => d.ChunksEmbedded, work.Embedded)
+                    .SetProperty(d => d.Error, (string?)null)
+                    .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+            if (stillWanted == 0)
+            {
+                // Deleted while it was being processed.
+                return;
+            }
+
+            db.Chunks.AddRange(chunks);
+            await db.SaveChangesAsync(cancellationToken);
+
+            replacedDocuments = work.ExternalId is null
+                ? []
+                : await db.Documents.Where(d => d.ExternalId == work.ExternalId && d.Id < work.DocumentId).Select(d => d.Id).ToListAsync(cancellationToken);
+            replacedChunks = replacedDocuments.Count == 0
+                ? []
+                : await db.Chunks.Where(c => replacedDocuments.Contains(c.DocumentId)).Select(c => c.Id).ToListAsync(cancellationToken);
+            if (replacedDocuments.Count > 0)
+            {
+                await db.Chunks.Where(c => replacedDocuments.Contains(c.DocumentId)).ExecuteDeleteAsync(cancellationToken);
+                await db.Documents.Where(d => replacedDocuments.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        // Committed: the index must follow even when shutting down (otherwise only a rebuild would fix it).
+        await index.ReplaceAsync([.. chunks.Select(c => c.Id)], work.Vectors, replacedChunks, CancellationToken.None);
+        chunkStore.Evict(replacedChunks);
+        _failedAttempts.Remove(work.DocumentId);
+        signals.Settled(work.DocumentId);
+        foreach (var replaced in replacedDocuments)
+        {
+            signals.Settled(replaced);
+        }
+
+        logger.LogInformation("Ingestion: document {DocumentId} ready ({Chunks} chunks{Replaced})", work.DocumentId, chunks.Count,
+            replacedDocuments.Count > 0 ? $", replaced {string.Join(", ", replacedDocuments)}" : "");
+    }
+
+    /// <summary>Queues the unfinished documents again, or fails those that have used up their attempts.</summary>
+    private async Task RecordFailureAsync(List<long> documentIds, Exception exception, TimeSpan retryIn)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        var unfinished = await db.Documents.Where(d => documentIds.Contains(d.Id) && d.Status == DocumentStatus.Processing)
+            .Select(d => d.Id).ToListAsync(CancellationToken.None);
+        foreach (var documentId in unfinished)
+        {
+            var attempts = _failedAttempts[documentId] = _failedAttempts.GetValueOrDefault(documentId) + 1;
+            if (attempts >= options.Value.MaxAttempts)
+            {
+                await FailAsync(documentId, $"Embedding failed {attempts} times; last error: {exception.Message}");
+                continue;
+            }
+
+            await db.Documents.Where(d => d.Id == documentId && d.Status == DocumentStatus.Processing).ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.Status, DocumentStatus.Queued)
+                .SetProperty(d => d.ChunksEmbedded, 0)
+                .SetProperty(d => d.Error, $"Attempt {attempts} of {options.Value.MaxAttempts} failed ({exception.Message}); retrying in {retryIn.TotalSeconds:0} s."),
+                CancellationToken.None);
+        }
+
+        logger.LogWarning(exception, "Ingestion: processing documents {DocumentIds} failed; retrying in {Delay}", unfinished, retryIn);
+    }
+
+    private async Task FailAsync(long documentId, string reason)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        await db.Documents.Where(d => d.Id == documentId).ExecuteUpdateAsync(set => set
+            .SetProperty(d => d.Status, DocumentStatus.Failed)
+            .SetProperty(d => d.Error, reason)
+            .SetProperty(d => d.UpdatedAt, clock.GetUtcNow().UtcDateTime), CancellationToken.None);
+        _failedAttempts.Remove(documentId);
+        signals.Settled(documentId);
+        logger.LogWarning("Ingestion: document {DocumentId} failed: {Reason}", documentId, reason);
+    }
+
+    private static IReadOnlyList<PageSpan>? Pages(string? pagesJson) =>
+        pagesJson is null ? null : [.. JsonSerializer.Deserialize<int[][]>(pagesJson)!.Select(p => new PageSpan(p[0], p[1], p[2]))];
+
+    private sealed class DocumentWork(long documentId, string? externalId, IReadOnlyList<TextChunk> pieces)
+    {
+        public long DocumentId { get; } = documentId;
+        public string? ExternalId { get; } = externalId;
+        public IReadOnlyList<TextChunk> Pieces { get; } = pieces;
+        public ReadOnlyMemory<float>[] Vectors { get; } = new ReadOnlyMemory<float>[pieces.Count];
+        public int Embedded { get; set; }
+    }
+}
