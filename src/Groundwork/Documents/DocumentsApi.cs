@@ -284,7 +284,7 @@ public static class DocumentsApi
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListDocumentsAsync(
         GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
-        DocumentStatus? status = null, string? externalId = null)
+        string? status = null, [FromQuery(Name = "external_id")] string? externalId = null)
     {
         if (offset < 0 || limit is < 1 or > 100)
         {
@@ -292,8 +292,20 @@ public static class DocumentsApi
                 detail: "offset must be ≥ 0 and limit between 1 and 100.");
         }
 
+        DocumentStatus? wantedStatus = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<DocumentStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Invalid status",
+                    detail: "status must be one of queued, processing, ready, failed.");
+            }
+
+            wantedStatus = parsed;
+        }
+
         var documents = db.Documents.AsNoTracking();
-        if (status is { } wanted)
+        if (wantedStatus is { } wanted)
         {
             documents = documents.Where(d => d.Status == wanted);
         }
