@@ -10,7 +10,10 @@ public sealed class ChunkingOptions
     [Range(16, 254)]
     public int MaxTokens { get; set; } = 200;
 
-    /// <summary>The last sentence of a chunk is repeated at the start of the next when it is at most this long.</summary>
+    /// <summary>
+    /// Where a paragraph is cut between chunks, the next chunk starts by repeating the previous one's trailing sentences
+    /// of that paragraph, at most this many word pieces of them; nothing is repeated across paragraphs or sections.
+    /// </summary>
     [Range(0, 128)]
     public int OverlapTokens { get; set; } = 48;
 }

@@ -35,8 +35,7 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
     private static readonly HashSet<string> HtmlBlockElements = new(StringComparer.OrdinalIgnoreCase)
     {
         "address", "article", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
-        "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hgroup", "hr", "main", "ol", "p", "pre", "section", "summary", "table",
-        "ul", "caption", "thead", "tbody", "tfoot",
+        "figure", "hgroup", "hr", "main", "ol", "p", "section", "summary", "table", "ul", "caption", "thead", "tbody", "tfoot",
     };
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -130,6 +129,11 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         }
 
         text = TextNormalisation.NormaliseLineEndings(text).TrimEnd().TrimStart('\n');
+        if (markdown)
+        {
+            text = SetextHeadingsToAtx(text);
+        }
+
         return new ExtractedDocument(text, [], markdown ? MarkdownTitle(text) : null);
     }
 
@@ -144,6 +148,57 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Rewrites setext headings (a line underlined with <c>===</c> or <c>---</c>) as ATX headings (<c># Title</c>), the one
+    /// heading syntax the chunker reads. Only a single line at the start or after a blank line, outside fenced code, is taken
+    /// for a heading, so YAML front matter and a rule under a paragraph of several lines stay as they are.
+    /// </summary>
+    internal static string SetextHeadingsToAtx(string text)
+    {
+        var lines = text.Split('\n');
+        var result = new List<string>(lines.Length);
+        var fence = "";
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal))
+            {
+                fence = fence.Length == 0 ? trimmed[..3] : trimmed.StartsWith(fence, StringComparison.Ordinal) ? "" : fence;
+            }
+            else if (fence.Length == 0 && i + 1 < lines.Length && (i == 0 || lines[i - 1].Trim().Length == 0)
+                && CanBeSetextHeading(line) && SetextLevel(lines[i + 1]) is { } level)
+            {
+                result.Add($"{new string('#', level)} {trimmed}");
+                i++;
+                continue;
+            }
+
+            result.Add(line);
+        }
+
+        return string.Join('\n', result);
+    }
+
+    private static bool CanBeSetextHeading(string line)
+    {
+        var trimmed = line.TrimStart(' ');
+        return line.Length - trimmed.Length <= 3 && trimmed.Trim().Length > 0
+            && trimmed[0] is not ('#' or '>' or '-' or '*' or '+' or '|' or '<' or '=' or '`' or '~')
+            && !(char.IsAsciiDigit(trimmed[0]) && trimmed.TrimStart("0123456789") is ['.' or ')', ..]);
+    }
+
+    private static int? SetextLevel(string line)
+    {
+        var trimmed = line.Trim();
+        if (line.Length - line.TrimStart(' ').Length > 3 || trimmed.Length < 2)
+        {
+            return null;
+        }
+
+        return trimmed.All(c => c == '=') ? 1 : trimmed.All(c => c == '-') ? 2 : null;
     }
 
     private static ExtractedDocument ReadHtml(byte[] bytes)
@@ -172,35 +227,44 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         var layout = new TextLayout();
         if (root is not null)
         {
-            WriteHtml(root, layout, preformatted: false);
+            WriteHtml(root, layout);
         }
         return new ExtractedDocument(layout.ToString(), [], string.IsNullOrEmpty(title) ? null : title);
     }
 
-    private static void WriteHtml(INode node, TextLayout layout, bool preformatted)
+    private static void WriteHtml(INode node, TextLayout layout)
     {
         if (node is IText text)
         {
-            if (preformatted)
-            {
-                layout.AppendVerbatim(text.Data);
-            }
-            else
-            {
-                layout.AppendInline(text.Data);
-            }
+            layout.AppendInline(text.Data);
             return;
         }
         if (node is not IElement element)
         {
             foreach (var child in node.ChildNodes)
             {
-                WriteHtml(child, layout, preformatted);
+                WriteHtml(child, layout);
             }
             return;
         }
 
         var name = element.LocalName;
+        if (name == "pre")
+        {
+            layout.AppendCodeBlock(element.TextContent);
+            return;
+        }
+        if (name is ['h', >= '1' and <= '6'])
+        {
+            layout.BeginHeading(name[1] - '0');
+            foreach (var child in element.ChildNodes)
+            {
+                WriteHtml(child, layout);
+            }
+            layout.EndHeading();
+            return;
+        }
+
         var separator = name switch
         {
             "br" => TextLayout.Separator.Line,
@@ -218,7 +282,7 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         layout.Request(separator);
         foreach (var child in element.ChildNodes)
         {
-            WriteHtml(child, layout, preformatted || name == "pre");
+            WriteHtml(child, layout);
         }
         // A cell ends with nothing: the next cell asks for the tab and the row end for the line break.
         if (separator != TextLayout.Separator.Tab)
@@ -288,8 +352,12 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
             var body = word.MainDocumentPart?.Document?.Body
                 ?? throw new UnreadableDocumentException(fileName, "the DOCX has no document body");
 
+            var styles = word.MainDocumentPart?.StyleDefinitionsPart?.Styles?.Elements<Style>()
+                .Where(s => s.StyleId?.Value is not null)
+                .DistinctBy(s => s.StyleId!.Value!)
+                .ToDictionary(s => s.StyleId!.Value!) ?? [];
             var layout = new TextLayout();
-            WriteDocxBlocks(body, layout);
+            WriteDocxBlocks(body, layout, styles);
             var title = word.PackageProperties.Title?.Trim();
             return new ExtractedDocument(layout.ToString(), [], string.IsNullOrEmpty(title) ? null : title);
         }
@@ -300,12 +368,17 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         }
     }
 
-    private static void WriteDocxBlocks(OpenXmlElement container, TextLayout layout)
+    private static void WriteDocxBlocks(OpenXmlElement container, TextLayout layout, Dictionary<string, Style> styles)
     {
         foreach (var element in container.ChildElements)
         {
             switch (element)
             {
+                case Paragraph paragraph when DocxHeadingLevel(paragraph, styles) is { } level:
+                    layout.BeginHeading(level);
+                    WriteDocxRuns(paragraph, layout);
+                    layout.EndHeading();
+                    break;
                 case Paragraph paragraph:
                     layout.Request(TextLayout.Separator.Paragraph);
                     WriteDocxRuns(paragraph, layout);
@@ -330,10 +403,56 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
                     break;
                 default:
                     // Content controls, custom XML and similar wrappers hold paragraphs and tables of their own.
-                    WriteDocxBlocks(element, layout);
+                    WriteDocxBlocks(element, layout, styles);
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// A paragraph's outline level, its own or its style's (inherited through based-on styles), which holds whatever language
+    /// the document names its styles in; failing that, the built-in style names "heading 1".."heading 9" and "Title".
+    /// </summary>
+    private static int? DocxHeadingLevel(Paragraph paragraph, Dictionary<string, Style> styles)
+    {
+        var properties = paragraph.ParagraphProperties;
+        var outlineLevel = properties?.OutlineLevel?.Val?.Value;
+        var styleId = properties?.ParagraphStyleId?.Val?.Value;
+        var names = new List<string>();
+        // A based-on chain is short; the bound only stops a cycle in a damaged file.
+        for (var depth = 0; outlineLevel is null && styleId is not null && depth < 10; depth++)
+        {
+            names.Add(styleId);
+            if (!styles.TryGetValue(styleId, out var style))
+            {
+                break;
+            }
+            if (style.StyleName?.Val?.Value is { } name)
+            {
+                names.Add(name);
+            }
+            outlineLevel = style.StyleParagraphProperties?.OutlineLevel?.Val?.Value;
+            styleId = style.BasedOn?.Val?.Value;
+        }
+
+        // Outline level 9 is body text.
+        if (outlineLevel is { } level)
+        {
+            return level < 9 ? Math.Min(level + 1, 6) : null;
+        }
+        foreach (var name in names)
+        {
+            var compact = name.Replace(" ", "", StringComparison.Ordinal);
+            if (compact.Equals("Title", StringComparison.OrdinalIgnoreCase))
+            {
+                return 1;
+            }
+            if (compact.StartsWith("heading", StringComparison.OrdinalIgnoreCase) && compact.Length == 8 && compact[7] is >= '1' and <= '9')
+            {
+                return Math.Min(compact[7] - '0', 6);
+            }
+        }
+        return null;
     }
 
     private static void WriteDocxRuns(Paragraph paragraph, TextLayout layout)

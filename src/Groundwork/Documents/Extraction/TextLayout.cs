@@ -5,16 +5,26 @@ namespace Groundwork.Documents.Extraction;
 /// <summary>
 /// Builds text from a stream of inline runs and requested separators: whitespace inside runs collapses to one space,
 /// and of several separators requested between two runs only the strongest is written, never at the start or end.
+/// Headings come out as Markdown ATX heading lines (<c>## Title</c>) and preformatted text as fenced code, the structure
+/// the chunker reads whatever the source format.
 /// </summary>
 internal sealed class TextLayout
 {
     private readonly StringBuilder _text = new();
     private Separator _pending = Separator.None;
+    private int _headingDepth;
+    private string? _headingMarker;
 
     public enum Separator { None, Space, Tab, Line, Paragraph }
 
     public void Request(Separator separator)
     {
+        // A heading is one line: breaks and blocks inside it become spaces.
+        if (_headingDepth > 0 && separator > Separator.Space)
+        {
+            separator = Separator.Space;
+        }
+
         if (separator > _pending)
         {
             _pending = separator;
@@ -36,13 +46,67 @@ internal sealed class TextLayout
         }
     }
 
-    /// <summary>Appends text keeping its spaces and line breaks (HTML pre, DOCX tabs and breaks).</summary>
+    /// <summary>Appends text keeping its spaces and line breaks (HTML pre, DOCX tabs and breaks), except inside a heading.</summary>
     public void AppendVerbatim(string text)
     {
+        if (_headingDepth > 0)
+        {
+            AppendInline(text);
+            return;
+        }
+
         foreach (var c in TextNormalisation.NormaliseLineEndings(text))
         {
             Write(c);
         }
+    }
+
+    /// <summary>Starts a heading of <paramref name="level"/> (1 for the top); its text is marked when it comes, so an empty heading leaves nothing.</summary>
+    public void BeginHeading(int level)
+    {
+        if (_headingDepth == 0)
+        {
+            Request(Separator.Paragraph);
+            _headingMarker = new string('#', Math.Clamp(level, 1, 6)) + " ";
+        }
+
+        _headingDepth++;
+    }
+
+    public void EndHeading()
+    {
+        if (--_headingDepth == 0)
+        {
+            _headingMarker = null;
+            Request(Separator.Paragraph);
+        }
+    }
+
+    /// <summary>Appends preformatted text as a fenced code block, so that a <c># comment</c> line in it is not read as a heading.</summary>
+    public void AppendCodeBlock(string code)
+    {
+        code = TextNormalisation.NormaliseLineEndings(code).Trim('\n');
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            return;
+        }
+
+        var fence = new string('`', Math.Max(3, LongestRun(code, '`') + 1));
+        Request(Separator.Paragraph);
+        AppendVerbatim($"{fence}\n{code}\n{fence}");
+        Request(Separator.Paragraph);
+    }
+
+    private static int LongestRun(string text, char c)
+    {
+        int longest = 0, run = 0;
+        foreach (var next in text)
+        {
+            run = next == c ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        return longest;
     }
 
     private void Write(char c)
@@ -59,6 +123,12 @@ internal sealed class TextLayout
             });
         }
         _pending = Separator.None;
+        if (_headingMarker is not null)
+        {
+            _text.Append(_headingMarker);
+            _headingMarker = null;
+        }
+
         _text.Append(c);
     }
 

@@ -102,11 +102,30 @@ public sealed class DocumentTextExtractorTests
         var document = await ExtractAsync(bytes, "handbook.docx", DocumentTextExtractor.DocxContentType);
 
         Assert.Equal(
-            "Cooling\n\nThe reactor is cooled by liquid helium.\n\nIt is kept at four kelvin.\n\n" +
-            "Part\tMaterial\nControl rod\tHafnium\n\nHistory\n\nCommissioned in 2031.",
+            "# Cooling\n\nThe reactor is cooled by liquid helium.\n\nIt is kept at four kelvin.\n\n" +
+            "Part\tMaterial\nControl rod\tHafnium\n\n# History\n\nCommissioned in 2031.",
             document.Text);
         Assert.Equal("Reactor handbook", document.Title);
         Assert.Empty(document.Pages);
+    }
+
+    [Fact]
+    public async Task DocxHeadingLevelsComeFromOutlineLevelsWhateverTheStylesAreCalled()
+    {
+        var styles = new Styles(
+            new Style(new StyleName { Val = "\u00dcberschrift 2" }, new BasedOn { Val = "Kopf" }) { Type = StyleValues.Paragraph, StyleId = "berschrift2" },
+            new Style(new StyleName { Val = "Kopf" }, new StyleParagraphProperties(new OutlineLevel { Val = 1 })) { Type = StyleValues.Paragraph, StyleId = "Kopf" },
+            new Style(new StyleName { Val = "Title" }) { Type = StyleValues.Paragraph, StyleId = "Titel" });
+        var bytes = BuildDocx(title: null, styles,
+            new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "Titel" }), new Run(new Text("Reaktor"))),
+            new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "berschrift2" }), new Run(new Text("K\u00fchlung"))),
+            new Paragraph(new ParagraphProperties(new OutlineLevel { Val = 2 }), new Run(new Text("Helium")), new Run(new Break()), new Run(new Text("und Stickstoff"))),
+            TextParagraph("Der Reaktor wird mit Helium gek\u00fchlt."),
+            new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "Heading1" })));
+
+        var document = await ExtractAsync(bytes, "reaktor.docx", DocumentTextExtractor.DocxContentType);
+
+        Assert.Equal("# Reaktor\n\n## K\u00fchlung\n\n### Helium und Stickstoff\n\nDer Reaktor wird mit Helium gek\u00fchlt.", document.Text);
     }
 
     [Fact]
@@ -154,7 +173,7 @@ public sealed class DocumentTextExtractorTests
 
         var document = await ExtractAsync(Utf8(html), "notes.html", "text/html; charset=utf-8");
 
-        Assert.Equal("Cooling\n\nThe reactor is cooled by liquid helium.\n\nRods:\n\nhafnium\nboron", document.Text);
+        Assert.Equal("## Cooling\n\nThe reactor is cooled by liquid helium.\n\nRods:\n\nhafnium\nboron", document.Text);
         Assert.Equal("Reactor notes", document.Title);
         Assert.DoesNotContain("tracking", document.Text);
         Assert.DoesNotContain("alert", document.Text);
@@ -167,8 +186,28 @@ public sealed class DocumentTextExtractorTests
 
         var document = await ExtractAsync(Utf8(html), "page.htm", null);
 
-        Assert.Equal("Reactor\n\nHelium\ncooled.\n\na\tb", document.Text);
+        Assert.Equal("# Reactor\n\nHelium\ncooled.\n\na\tb", document.Text);
         Assert.Equal("Reactor", document.Title);
+    }
+
+    [Fact]
+    public async Task HtmlHeadingsAreOneLineAndPreformattedTextIsFencedCode()
+    {
+        const string html = """
+            <html><body>
+            <h3>Rods <em>and</em><br>bars</h3>
+            <h4> </h4>
+            <pre><code>
+            # fetch the package
+            apt-get install reactor
+            </code></pre>
+            <p>Then restart.</p>
+            </body></html>
+            """;
+
+        var document = await ExtractAsync(Utf8(html), "install.html", "text/html");
+
+        Assert.Equal("### Rods and bars\n\n```\n# fetch the package\napt-get install reactor\n```\n\nThen restart.", document.Text);
     }
 
     [Fact]
@@ -189,6 +228,27 @@ public sealed class DocumentTextExtractorTests
         Assert.Equal("# Reactor\n\nCooled by *helium*.\n- rods", document.Text);
         Assert.Equal("Reactor", document.Title);
         Assert.Empty(document.Pages);
+    }
+
+    [Fact]
+    public async Task MarkdownSetextHeadingsBecomeAtxHeadings()
+    {
+        const string markdown = "Reactor\n=======\n\nIntro line one\nand two\n---\n\nCooling\n-------\n\nHelium.\n\n```\nNot a heading\n---\n```";
+
+        var document = await ExtractAsync(Utf8(markdown), "notes.md", "text/markdown");
+
+        Assert.Equal("# Reactor\n\nIntro line one\nand two\n---\n\n## Cooling\n\nHelium.\n\n```\nNot a heading\n---\n```", document.Text);
+        Assert.Equal("Reactor", document.Title);
+    }
+
+    [Fact]
+    public async Task MarkdownFrontMatterIsNotTakenForAHeading()
+    {
+        const string markdown = "---\ntitle: Reactor\n---\n\nBody text.";
+
+        var document = await ExtractAsync(Utf8(markdown), "notes.md", "text/markdown");
+
+        Assert.Equal(markdown, document.Text);
     }
 
     [Fact]
@@ -289,13 +349,19 @@ public sealed class DocumentTextExtractorTests
 
     private static TableCell Cell(string text) => new(new Paragraph(new Run(new Text(text))));
 
-    private static byte[] BuildDocx(string? title, params OpenXmlElement[] content)
+    private static byte[] BuildDocx(string? title, params OpenXmlElement[] content) => BuildDocx(title, styles: null, content);
+
+    private static byte[] BuildDocx(string? title, Styles? styles, params OpenXmlElement[] content)
     {
         using var stream = new MemoryStream();
         using (var word = WordprocessingDocument.Create(stream, WordprocessingDocumentType.Document))
         {
             var main = word.AddMainDocumentPart();
             main.Document = new Document(new Body(content));
+            if (styles is not null)
+            {
+                main.AddNewPart<StyleDefinitionsPart>().Styles = styles;
+            }
             if (title is not null)
             {
                 word.PackageProperties.Title = title;
