@@ -28,10 +28,64 @@ public sealed record GenerateRequest
     public int MaxTokens { get; init; } = 1024;
 }
 
-/// <summary>The model's answer with the passages it was given and the tokens it used.</summary>
-public sealed record GenerateResponse(string Text, string Model, IReadOnlyList<Source> Sources, TokenUsage Usage);
+/// <summary>The model's answer, the passages it was given, the citations in the answer and the tokens it used.</summary>
+/// <param name="Text">The answer. Citation markers such as [1], [1][2] or [1, 2] refer to <c>sources</c> by <c>number</c>.</param>
+/// <param name="Model">The model name from the request.</param>
+/// <param name="Sources">The retrieved passages, in the order and with the numbers the model saw them.</param>
+/// <param name="Citations">Every citation marker in <c>text</c> whose number is a source, in the order they appear.</param>
+/// <param name="UnmatchedCitations">
+/// Citation markers in <c>text</c> whose number is not a source (the model cited a passage it was not given);
+/// they are left out of <c>citations</c> and reported here so a client can flag or remove them.
+/// </param>
+/// <param name="Usage">Tokens used, as reported by the model.</param>
+public sealed record GenerateResponse(
+    string Text,
+    string Model,
+    IReadOnlyList<Source> Sources,
+    IReadOnlyList<Citation> Citations,
+    IReadOnlyList<UnmatchedCitation> UnmatchedCitations,
+    TokenUsage Usage);
 
-/// <summary>A retrieved chunk given to the model as passage [n], where n is its position in <c>sources</c> plus one.</summary>
-public sealed record Source(long DocumentId, long ChunkId, string Title, double Score, string Snippet);
+/// <summary>A retrieved chunk given to the model as passage [<c>number</c>].</summary>
+/// <param name="Number">The n the model cites as [n]: 1 for the first source, 2 for the second, and so on.</param>
+/// <param name="DocumentId">The document the chunk belongs to.</param>
+/// <param name="ChunkId">The chunk.</param>
+/// <param name="Title">The document's title.</param>
+/// <param name="StartOffset">Where the chunk starts in the document's <c>text</c> (GET /documents/{id}), in UTF-16 code units.</param>
+/// <param name="EndOffset">Where the chunk ends in the document's <c>text</c>, exclusive: text[start_offset..end_offset] is the chunk.</param>
+/// <param name="PageStart">The page the chunk starts on, from 1; null when the document has no pages (only PDFs have them).</param>
+/// <param name="PageEnd">The page the chunk ends on; null when the document has no pages.</param>
+/// <param name="Score">Hybrid retrieval score (reciprocal-rank fusion of vector and keyword ranks): higher is better, comparable within one response.</param>
+/// <param name="Snippet">The start of the chunk's text, cut with … after 240 characters.</param>
+/// <param name="Cited">True when <c>text</c> cites this source at least once.</param>
+public sealed record Source(
+    int Number,
+    long DocumentId,
+    long ChunkId,
+    string Title,
+    int StartOffset,
+    int EndOffset,
+    int? PageStart,
+    int? PageEnd,
+    double Score,
+    string Snippet,
+    bool Cited);
+
+/// <summary>A citation marker in the answer, mapped to the source it cites.</summary>
+/// <param name="Number">The cited source's <c>number</c>.</param>
+/// <param name="Start">Where the marker starts in <c>text</c>, in UTF-16 code units (JavaScript and .NET string indices).</param>
+/// <param name="End">
+/// Where the marker ends in <c>text</c>, exclusive: text[start..end] is e.g. "[2]". Each number of a group such as
+/// "[1, 2]" is its own citation with the span of the whole group.
+/// </param>
+/// <param name="DocumentId">The cited source's document.</param>
+/// <param name="ChunkId">The cited source's chunk.</param>
+public sealed record Citation(int Number, int Start, int End, long DocumentId, long ChunkId);
+
+/// <summary>A citation marker in the answer whose number is not one of the sources.</summary>
+/// <param name="Number">The number the model cited.</param>
+/// <param name="Start">Where the marker starts in <c>text</c>, in UTF-16 code units.</param>
+/// <param name="End">Where the marker ends in <c>text</c>, exclusive.</param>
+public sealed record UnmatchedCitation(int Number, int Start, int End);
 
 public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens);

@@ -21,7 +21,14 @@ public static class GenerationApi
         group.MapPost("", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Answer a question from the indexed documents")
-            .WithDescription("Embeds the text, retrieves the 5 most similar chunks and asks the chosen model to answer from them, citing [n].")
+            .WithDescription(
+                "Retrieves the 5 best chunks for the text by hybrid search (vector and keyword rankings fused by reciprocal rank), " +
+                "gives them to the chosen model as numbered passages with instructions to cite them as [n], and maps the citation " +
+                "markers of the answer back to the passages. `sources` lists the passages in prompt order with their `number`, " +
+                "where they sit in their document (`start_offset`/`end_offset`, and `page_start`/`page_end` for PDFs) and whether " +
+                "the answer cites them. `citations` has one entry per cited number of every marker in `text` ([1], [1][2], [1, 2]), " +
+                "with the marker's position in `text`. A marker citing a number that is not a source is left out of `citations` " +
+                "and listed in `unmatched_citations` instead.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

@@ -4,7 +4,10 @@ using Microsoft.Extensions.AI;
 
 namespace Groundwork.Generation;
 
-/// <summary>The post's pipeline: embed the question, take the top passages, ask the model with them, cite them.</summary>
+/// <summary>
+/// The post's pipeline: take the top passages for the question (by meaning and by words), ask the model with them
+/// numbered, and map the [n] markers of its answer back to the passages.
+/// </summary>
 public sealed class GenerationService(ModelRegistry models, ChunkSearch search)
 {
     public const int PassageCount = 5;
@@ -14,22 +17,64 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search)
     {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
-        var chunks = await search.SearchAsync(request.Text, PassageCount, SearchMode.Vector, cancellationToken);
-        var passages = chunks.Select((chunk, i) => new Passage(i + 1, chunk.Title, chunk.Text)).ToList();
+        var chunks = await search.SearchAsync(request.Text, PassageCount, SearchMode.Hybrid, cancellationToken);
+        var passages = new Passage[chunks.Count];
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            var chunk = chunks[i];
+            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd);
+        }
 
         var response = await chatClient.GetResponseAsync(
             GroundedPrompt.Build(request.Text, passages),
             new ChatOptions { Temperature = (float)request.Temperature, MaxOutputTokens = request.MaxTokens },
             cancellationToken);
 
+        var text = response.Text;
+        var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
+        var sources = new Source[chunks.Count];
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            var chunk = chunks[i];
+            sources[i] = new Source(
+                i + 1, chunk.DocumentId, chunk.ChunkId, chunk.Title, chunk.StartOffset, chunk.EndOffset, chunk.PageStart, chunk.PageEnd,
+                Math.Round(chunk.Score, 6), Snippet(chunk.Text), cited[i]);
+        }
+
         var usage = response.Usage;
         var prompt = usage?.InputTokenCount ?? 0;
         var completion = usage?.OutputTokenCount ?? 0;
         return new GenerateResponse(
-            response.Text,
+            text,
             request.Model,
-            [.. chunks.Select(c => new Source(c.DocumentId, c.ChunkId, c.Title, Math.Round(c.Score, 4), Snippet(c.Text)))],
+            sources,
+            citations,
+            unmatched,
             new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion));
+    }
+
+    private static (List<Citation> Citations, IReadOnlyList<UnmatchedCitation> Unmatched, bool[] Cited) MapCitations(
+        IReadOnlyList<CitationMarker> markers, IReadOnlyList<RetrievedChunk> chunks)
+    {
+        var citations = new List<Citation>(markers.Count);
+        List<UnmatchedCitation>? unmatched = null;
+        var cited = new bool[chunks.Count];
+        for (var i = 0; i < markers.Count; i++)
+        {
+            var marker = markers[i];
+            if (marker.Number >= 1 && marker.Number <= chunks.Count)
+            {
+                var chunk = chunks[marker.Number - 1];
+                citations.Add(new Citation(marker.Number, marker.Start, marker.End, chunk.DocumentId, chunk.ChunkId));
+                cited[marker.Number - 1] = true;
+            }
+            else
+            {
+                (unmatched ??= []).Add(new UnmatchedCitation(marker.Number, marker.Start, marker.End));
+            }
+        }
+
+        return (citations, unmatched ?? [], cited);
     }
 
     private static string Snippet(string text) =>

@@ -5,8 +5,11 @@ using Microsoft.Extensions.AI;
 
 namespace Groundwork.Generation;
 
-/// <summary>A retrieved passage as shown to the model; <see cref="Number"/> is what the model cites as [n].</summary>
-public sealed record Passage(int Number, string Title, string Text);
+/// <summary>
+/// A retrieved passage as shown to the model; <see cref="Number"/> is what the model cites as [n].
+/// The pages are those of the document the passage comes from, when it has pages (PDF).
+/// </summary>
+public sealed record Passage(int Number, string Title, string Text, int? PageStart = null, int? PageEnd = null);
 
 /// <summary>
 /// The prompt Groundwork sends to every model: numbered passages and the question, with instructions to cite [n].
@@ -15,18 +18,37 @@ public sealed record Passage(int Number, string Title, string Text);
 public static partial class GroundedPrompt
 {
     public const string Instructions =
-        "You answer questions using the numbered passages provided with each question. " +
-        "Cite the passages you use with their numbers in square brackets, like [1] or [2][3]. " +
+        "You answer questions using only the numbered passages provided with each question. " +
+        "After each sentence that uses a passage, cite it by its number in square brackets, like [1], or [2][3] for several. " +
+        "Cite only the numbers of the passages given, and do not add a list of sources at the end. " +
         "If the passages do not contain the answer, say so plainly instead of guessing.";
 
     public static List<ChatMessage> Build(string question, IReadOnlyList<Passage> passages)
     {
-        var user = new StringBuilder();
+        var length = question.Length + 64;
+        foreach (var passage in passages)
+        {
+            length += passage.Title.Length + passage.Text.Length + 64;
+        }
+
+        var user = new StringBuilder(length);
         user.Append("<passages>\n");
         foreach (var passage in passages)
         {
             user.Append("<passage number=\"").Append(passage.Number).Append("\" title=\"")
-                .Append(WebUtility.HtmlEncode(passage.Title)).Append("\">\n")
+                .Append(WebUtility.HtmlEncode(passage.Title)).Append('"');
+            if (passage.PageStart is { } first)
+            {
+                user.Append(" pages=\"").Append(first);
+                if (passage.PageEnd is { } last && last != first)
+                {
+                    user.Append('-').Append(last);
+                }
+
+                user.Append('"');
+            }
+
+            user.Append(">\n")
                 .Append(passage.Text.Replace("</passage>", "</ passage>", StringComparison.Ordinal))
                 .Append("\n</passage>\n");
         }
@@ -46,14 +68,23 @@ public static partial class GroundedPrompt
 
         var question = userMessage[(questionStart + "</passages>\n\nQuestion: ".Length)..];
         var passages = PassagePattern().Matches(userMessage[..questionStart])
-            .Select(match => new Passage(
-                int.Parse(match.Groups["number"].Value, System.Globalization.CultureInfo.InvariantCulture),
-                WebUtility.HtmlDecode(match.Groups["title"].Value),
-                match.Groups["text"].Value))
+            .Select(match =>
+            {
+                int? firstPage = match.Groups["first"].Success ? Number(match.Groups["first"].Value) : null;
+                int? lastPage = match.Groups["last"].Success ? Number(match.Groups["last"].Value) : firstPage;
+                return new Passage(
+                    Number(match.Groups["number"].Value),
+                    WebUtility.HtmlDecode(match.Groups["title"].Value),
+                    match.Groups["text"].Value,
+                    firstPage,
+                    lastPage);
+            })
             .ToList();
         return (question, passages);
     }
 
-    [GeneratedRegex("<passage number=\"(?<number>\\d+)\" title=\"(?<title>[^\"]*)\">\n(?<text>.*?)\n</passage>", RegexOptions.Singleline)]
+    private static int Number(string digits) => int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex("<passage number=\"(?<number>\\d+)\" title=\"(?<title>[^\"]*)\"(?: pages=\"(?<first>\\d+)(?:-(?<last>\\d+))?\")?>\n(?<text>.*?)\n</passage>", RegexOptions.Singleline)]
     private static partial Regex PassagePattern();
 }

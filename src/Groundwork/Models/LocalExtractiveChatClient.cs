@@ -8,7 +8,7 @@ namespace Groundwork.Models;
 
 /// <summary>
 /// The built-in <c>local</c> model: no language model at all. It quotes the sentences of the retrieved passages that
-/// share the most words with the question, cites them as [n], and says that this is what it did.
+/// share the most words with the question, ends each with the [n] of its passage, and says that this is what it did.
 /// It lets Groundwork answer out of the box, offline, without pretending to be an LLM.
 /// </summary>
 public sealed partial class LocalExtractiveChatClient : IChatClient
@@ -93,27 +93,79 @@ public sealed partial class LocalExtractiveChatClient : IChatClient
             chosen = [candidates[0]];
         }
 
+        // Every quoted sentence, even one cut short by max_tokens, ends with the [n] of its passage.
         var answer = new StringBuilder();
+        var wordsLeft = maxOutputTokens ?? int.MaxValue;
         foreach (var (_, passageNumber, _, sentence) in chosen)
         {
-            answer.Append(sentence).Append(" [").Append(passageNumber).Append("] ");
+            var ownText = WithoutReferenceMarkers(sentence);
+            if (ownText.Length == 0)
+            {
+                continue;
+            }
+
+            var quoted = Quote(ownText, ref wordsLeft, out var cut);
+            answer.Append(quoted).Append(cut ? " … [" : " [").Append(passageNumber).Append("] ");
+            if (wordsLeft == 0)
+            {
+                break;
+            }
         }
 
-        return Truncate(answer.ToString().TrimEnd(), maxOutputTokens) + "\n\n" + Disclosure;
+        return answer.ToString().TrimEnd() + "\n\n" + Disclosure;
     }
 
     private static bool Matches(string term, string word) =>
         term == word || (term.Length >= 5 && word.Length >= 5 && string.CompareOrdinal(term, 0, word, 0, 5) == 0);
 
-    private static string Truncate(string text, int? maxWords)
+    /// <summary>
+    /// The sentence without reference markers of its own (a quoted encyclopedia's "[12]"), which would otherwise read as
+    /// citations of passage 12.
+    /// </summary>
+    private static string WithoutReferenceMarkers(string sentence)
     {
-        if (maxWords is not { } limit)
+        var markers = CitationMarkers.Find(sentence);
+        if (markers.Count == 0)
         {
-            return text;
+            return sentence;
         }
 
-        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return words.Length <= limit ? text : string.Join(' ', words.Take(limit)) + " …";
+        var text = new StringBuilder(sentence.Length);
+        var copiedTo = 0;
+        foreach (var marker in markers)
+        {
+            // The numbers of a group such as [1, 2] share its span: it is removed once.
+            if (marker.Start < copiedTo)
+            {
+                continue;
+            }
+
+            text.Append(sentence, copiedTo, marker.Start - copiedTo);
+            while (text.Length > 0 && text[^1] == ' ')
+            {
+                text.Length--;
+            }
+
+            copiedTo = marker.End;
+        }
+
+        return text.Append(sentence, copiedTo, sentence.Length - copiedTo).ToString().Trim();
+    }
+
+    /// <summary>The sentence, or as many of its leading words as <paramref name="wordsLeft"/> allows.</summary>
+    private static string Quote(string sentence, ref int wordsLeft, out bool cut)
+    {
+        var words = sentence.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        cut = words.Length > wordsLeft;
+        if (!cut)
+        {
+            wordsLeft -= words.Length;
+            return sentence;
+        }
+
+        var quoted = string.Join(' ', words.Take(wordsLeft));
+        wordsLeft = 0;
+        return quoted;
     }
 
     private static UsageDetails Usage(IEnumerable<ChatMessage> messages, string answer)

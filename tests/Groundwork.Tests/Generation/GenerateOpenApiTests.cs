@@ -18,13 +18,21 @@ public sealed class GenerateOpenApiTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    private JsonElement RequestSchema()
+    private JsonElement Operation() => _document.GetProperty("paths").GetProperty("/generate").GetProperty("post");
+
+    private JsonElement RequestSchema() =>
+        Resolve(Operation().GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+
+    private JsonElement ResponseSchema() =>
+        Resolve(Operation().GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+
+    private JsonElement Resolve(JsonElement schema)
     {
-        var body = _document.GetProperty("paths").GetProperty("/generate").GetProperty("post")
-            .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
-        var reference = body.GetProperty("$ref").GetString()!;
+        var reference = (schema.TryGetProperty("items", out var items) ? items : schema).GetProperty("$ref").GetString()!;
         return _document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
     }
+
+    private static string[] Names(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
 
     private JsonElement Property(string name) => RequestSchema().GetProperty("properties").GetProperty(name);
 
@@ -71,6 +79,36 @@ public sealed class GenerateOpenApiTests : IAsyncLifetime
         {
             Assert.True(responses.TryGetProperty(status, out _), $"response {status} is not documented");
         }
+    }
+
+    [Fact]
+    public void OpenApiDocumentsTheSourcesOfTheAnswerWithTheirPlaceInTheDocument()
+    {
+        var response = ResponseSchema();
+        Assert.Equal(["text", "model", "sources", "citations", "unmatched_citations", "usage"], Names(response.GetProperty("required")));
+
+        var source = Resolve(response.GetProperty("properties").GetProperty("sources"));
+        string[] fields = ["number", "document_id", "chunk_id", "title", "start_offset", "end_offset", "page_start", "page_end", "score", "snippet", "cited"];
+        Assert.Equal(fields, Names(source.GetProperty("required")));
+        Assert.All(fields, field => Assert.False(
+            string.IsNullOrWhiteSpace(source.GetProperty("properties").GetProperty(field).GetProperty("description").GetString()), field));
+        Assert.Contains("null", Names(source.GetProperty("properties").GetProperty("page_start").GetProperty("type")));
+        Assert.Equal("integer", source.GetProperty("properties").GetProperty("start_offset").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void OpenApiDocumentsCitationsAndWhatHappensToMarkersThatCiteNoSource()
+    {
+        var properties = ResponseSchema().GetProperty("properties");
+        var citation = Resolve(properties.GetProperty("citations"));
+        Assert.Equal(["number", "start", "end", "document_id", "chunk_id"], Names(citation.GetProperty("required")));
+        var unmatched = Resolve(properties.GetProperty("unmatched_citations"));
+        Assert.Equal(["number", "start", "end"], Names(unmatched.GetProperty("required")));
+
+        Assert.Contains("not a source", properties.GetProperty("unmatched_citations").GetProperty("description").GetString());
+        var description = Operation().GetProperty("description").GetString();
+        Assert.Contains("hybrid", description);
+        Assert.Contains("`unmatched_citations`", description);
     }
 
     [Fact]

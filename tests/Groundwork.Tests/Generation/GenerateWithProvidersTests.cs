@@ -66,6 +66,38 @@ public sealed class GenerateWithProvidersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gpt4CitationOfASourceIsMappedAndOfAPassageItWasNotGivenIsReportedUnmatched()
+    {
+        await _app.AddDocumentAsync("Employee handbook", HandbookText);
+        await _app.AddDocumentAsync("Canteen", "The canteen on the ground floor serves lunch from noon to two.");
+        const string reply = "Laptops come from the Orion help desk [2], and the canteen is downstairs [9].";
+        _upstream.Options.Reply = reply;
+
+        var answer = await _app.GenerateAsync(new { text = "Where do new employees get their laptop?", model = "gpt-4" });
+
+        Assert.Equal(reply, answer.GetProperty("text").GetString());
+        var sources = answer.GetProperty("sources");
+        Assert.Equal(2, sources.GetArrayLength());
+        var citation = Assert.Single(answer.GetProperty("citations").EnumerateArray());
+        Assert.Equal(2, citation.GetProperty("number").GetInt32());
+        Assert.Equal(reply.IndexOf("[2]", StringComparison.Ordinal), citation.GetProperty("start").GetInt32());
+        Assert.Equal(reply.IndexOf("[2]", StringComparison.Ordinal) + 3, citation.GetProperty("end").GetInt32());
+        Assert.Equal(sources[1].GetProperty("document_id").GetInt64(), citation.GetProperty("document_id").GetInt64());
+        Assert.Equal(sources[1].GetProperty("chunk_id").GetInt64(), citation.GetProperty("chunk_id").GetInt64());
+        Assert.Equal([false, true], sources.EnumerateArray().Select(s => s.GetProperty("cited").GetBoolean()));
+
+        var unmatched = Assert.Single(answer.GetProperty("unmatched_citations").EnumerateArray());
+        Assert.Equal(9, unmatched.GetProperty("number").GetInt32());
+        Assert.Equal("[9]", reply[unmatched.GetProperty("start").GetInt32()..unmatched.GetProperty("end").GetInt32()]);
+
+        var user = _upstream.Requests.Single(r => r.Path == "/v1/chat/completions").Body!.Value.GetProperty("messages")[1].GetProperty("content");
+        var userText = user.ValueKind == JsonValueKind.String
+            ? user.GetString()
+            : string.Concat(user.EnumerateArray().Select(part => part.GetProperty("text").GetString()));
+        Assert.Contains("<passage number=\"2\" title=\"", userText);
+    }
+
+    [Fact]
     public async Task Claude3AnswersThroughTheAnthropicProviderWithTheRequestedTokenLimit()
     {
         await _app.AddDocumentAsync("Employee handbook", HandbookText);
