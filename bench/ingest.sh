@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Bulk ingestion throughput with the default local embedding model (all-MiniLM-L6-v2 on ONNX Runtime):
+# 10,000 short paragraphs, once as 10,000 documents and once as one document, each into a fresh data folder.
+#
+#   bench/ingest.sh [--paragraphs N] [--no-build]
+#
+# Writes bench/results/ingest-<timestamp>.json and prints it. Listens on 127.0.0.1 only.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+paragraphs=10000
+build=1
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --paragraphs) paragraphs=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    *) echo "usage: $0 [--paragraphs N] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $build == 1 ]]; then
+  dotnet build src/Groundwork -c Release -v quiet -nologo >/dev/null
+fi
+binary=src/Groundwork/bin/Release/net10.0/Groundwork.dll
+work=$(mktemp -d -t groundwork-ingest.XXXXXX)
+pid=
+cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+results=()
+for shape in documents single; do
+  rm -rf "$work/data"
+  Urls=http://127.0.0.1:$port Storage__Path=$work/data OPENAI_API_KEY= ANTHROPIC_API_KEY= \
+    dotnet "$binary" >"$work/service-$shape.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break
+    sleep 0.1
+  done
+  echo "[ingest] $shape: $paragraphs paragraphs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  results+=("$(python3 bench/lib/bulk_ingest.py "http://127.0.0.1:$port" --paragraphs "$paragraphs" --shape "$shape")")
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+done
+
+out=bench/results/ingest-$(date -u +%Y-%m-%d-%H%M%S).json
+printf '{"machine": "%s cores, %s", "runs": [%s]}\n' "$(nproc)" "$(uname -m)" "$(IFS=,; echo "${results[*]}")" | python3 -m json.tool > "$out"
+cat "$out"
