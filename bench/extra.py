@@ -140,7 +140,7 @@ class Paragraphs:
 
 def post_document(base, title, text):
     body = json.dumps({"title": title, "text": text, "metadata": {"bench": "extra"}}).encode()
-    request = urllib.request.Request(base + "/documents", data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(base + "/documents?wait=true", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=600) as response:
         if response.status != 201:
             raise SystemExit(f"POST /documents answered {response.status}")

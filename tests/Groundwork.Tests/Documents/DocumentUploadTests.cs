@@ -43,6 +43,23 @@ public sealed class DocumentUploadTests : AppTest
         Client.PostAsync("/documents?wait=true", form, TestContext.Current.CancellationToken);
 
     [Fact]
+    public async Task PdfChunksKeepTheirPagesAndAnswersCiteThem()
+    {
+        // Pages long enough to be a chunk each, so each chunk lies on one page.
+        string Page(string topic) => string.Join(' ', Enumerable.Range(1, 12).Select(i => $"The {topic} record {i} was checked by the night shift."));
+        var pdf = Pdf("Plant log", Page("boiler"), Page("chiller"), "The Zephyr-9 turbine is balanced with brass weights. " + Page("turbine"));
+
+        var response = await UploadAsync(Files((pdf, "log.pdf", "application/pdf")));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var answer = await App.GenerateAsync(new { text = "What is the Zephyr-9 turbine balanced with?", model = "local" });
+        var source = answer.GetProperty("sources")[0];
+        Assert.Equal(3, source.GetProperty("page_start").GetInt32());
+        Assert.Equal(3, source.GetProperty("page_end").GetInt32());
+        Assert.Contains("brass weights", answer.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task UploadedPdfAndHtmlBecomeDocumentsThatAnswersQuote()
     {
         var pdf = Pdf("Pump handbook", "The Kestrel pump is primed with glycol before each start.", "Its seals are replaced every 400 hours.");
