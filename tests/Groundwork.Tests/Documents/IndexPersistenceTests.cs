@@ -43,6 +43,50 @@ public sealed class IndexPersistenceTests : IDisposable
         Assert.True(File.Exists(IndexFile), "the rebuilt index is saved again");
     }
 
+    private static async Task<(long Chunks, long Indexed)> CountsAsync(GroundworkApp app)
+    {
+        using var client = app.CreateClient();
+        var stats = JsonDocument.Parse(await client.GetStringAsync("/documents/stats", TestContext.Current.CancellationToken)).RootElement;
+        return (stats.GetProperty("chunks").GetInt64(), stats.GetProperty("indexed_vectors").GetInt64());
+    }
+
+    private void CopyIndexFiles(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "vectors.usearch*"))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    [Fact]
+    public async Task IndexSavedBeforeADeletionIsRebuiltWithoutTheDeletedChunks()
+    {
+        var oldIndex = Path.Combine(_dataPath, "old");
+        long garden;
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            garden = await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
+            await app.AddDocumentAsync("Observatory", "The observatory telescope has a mirror of 2.4 metres.");
+        }
+
+        CopyIndexFiles(_dataPath, oldIndex);
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            using var client = app.CreateClient();
+            await client.DeleteAsync($"/documents/{garden}", TestContext.Current.CancellationToken);
+        }
+
+        CopyIndexFiles(oldIndex, _dataPath);
+        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        {
+            var (chunks, indexed) = await CountsAsync(app);
+            Assert.Equal(chunks, indexed);
+            var answer = await app.GenerateAsync(new { text = "When are tomatoes planted?", model = "local" });
+            Assert.DoesNotContain(garden, SourceIds(answer));
+        }
+    }
+
     [Fact]
     public async Task StaleIndexFileIsRebuiltFromTheDatabase()
     {
@@ -72,6 +116,9 @@ public sealed class IndexPersistenceTests : IDisposable
 
         await using (var app = new GroundworkApp(dataPath: _dataPath))
         {
+            // Only chunks were added since the old save: the saved index is loaded and brought up to date.
+            var (chunks, indexed) = await CountsAsync(app);
+            Assert.Equal(chunks, indexed);
             var answer = await app.GenerateAsync(new { text = "How large is the observatory telescope mirror?", model = "local" });
             Assert.Equal(observatory, SourceIds(answer)[0]);
         }
