@@ -178,12 +178,16 @@ public sealed partial class LocalExtractiveChatClient : IChatClient
     private static IEnumerable<string> Words(string text) =>
         WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant());
 
+    /// <summary>The sentences of a passage; Markdown heading lines (how extracted headings reach chunks) are not sentences.</summary>
     private static IEnumerable<string> Sentences(string text) =>
-        SentenceBoundary().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0);
+        SentenceBoundary().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0 && !HeadingLine().IsMatch(s));
+
+    [GeneratedRegex(@"^#{1,6}\s")]
+    private static partial Regex HeadingLine();
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*[-*#])")]
+    [GeneratedRegex(@"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*[-*#])|(?<=^\#{1,6}\s[^\n]*)\n", RegexOptions.Multiline)]
     private static partial Regex SentenceBoundary();
 }

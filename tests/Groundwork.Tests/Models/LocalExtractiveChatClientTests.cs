@@ -28,6 +28,16 @@ public sealed class LocalExtractiveChatClientTests
     }
 
     [Fact]
+    public async Task MarkdownHeadingsOfAPassageAreNotQuotedAsSentences()
+    {
+        var answer = await AnswerAsync("What are the control rods made of?",
+            [new(1, "Reactor", "## Control rods\nThe control rods are made of hafnium.\n\n### Inspection\n\nThe control rods are inspected yearly.")]);
+
+        Assert.DoesNotContain("#", answer);
+        Assert.Contains("The control rods are made of hafnium. [1]", answer);
+    }
+
+    [Fact]
     public async Task SentenceCutShortByMaxTokensStillCitesItsPassage()
     {
         var answer = await AnswerAsync("Where is the help desk?", [new(1, "Handbook", "The help desk is on the third floor.")], maxTokens: 3);
