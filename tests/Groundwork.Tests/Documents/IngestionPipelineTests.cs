@@ -170,6 +170,32 @@ public sealed class IngestionPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task VersionsQueuedTogetherLeaveOnlyTheNewest()
+    {
+        // A slow document in front, so that three versions queue up behind it and are processed in one round.
+        _upstream.Options.EmbeddingLatencyMs = 200;
+        var blocker = (await (await PostAsync(new { title = "Blocker", text = Paragraphs("boiler", 2) })).Content.ReadFromJsonAsync<JsonElement>(Cancel))
+            .GetProperty("id").GetInt64();
+        await PollUntilAsync(blocker, d => Status(d) == "processing");
+        foreach (var version in new[] { "first", "second" })
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(new { title = "Policy", external_id = "policy", text = $"The {version} policy text." })).StatusCode);
+        }
+
+        var last = await (await PostAsync(new { title = "Policy", external_id = "policy", text = "The third policy text." }, wait: true))
+            .Content.ReadFromJsonAsync<JsonElement>(Cancel);
+
+        Assert.Equal("ready", Status(last));
+        var listed = await _client.GetFromJsonAsync<JsonElement>("/documents?external_id=policy", Cancel);
+        Assert.Equal([last.GetProperty("id").GetInt64()], listed.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToArray());
+        var stats = await StatsAsync();
+        Assert.Equal(stats.GetProperty("chunks").GetInt64(), stats.GetProperty("indexed_vectors").GetInt64());
+        Assert.Equal(0, stats.GetProperty("documents").GetProperty("failed").GetInt32());
+        Assert.Empty(await SearchDocumentIdsAsync("first"));
+        Assert.Empty(await SearchDocumentIdsAsync("second"));
+    }
+
+    [Fact]
     public async Task TransientEmbeddingFailureIsRetried()
     {
         _upstream.Options.Fault = FakeFault.Status(503).OnlyOn("/v1/embeddings").ForNext(1);

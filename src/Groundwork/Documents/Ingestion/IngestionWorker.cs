@@ -133,16 +133,11 @@ public sealed class IngestionWorker(
                 batch[i].Work.Embedded++;
             }
 
-            foreach (var touched in batch.Select(p => p.Work).Distinct())
+            var touched = batch.Select(p => p.Work).Distinct().ToList();
+            await CompleteAsync([.. touched.Where(w => w.Embedded == w.Pieces.Count)], cancellationToken);
+            foreach (var unfinished in touched.Where(w => w.Embedded < w.Pieces.Count))
             {
-                if (touched.Embedded == touched.Pieces.Count)
-                {
-                    await CompleteAsync(touched, cancellationToken);
-                }
-                else
-                {
-                    await ReportProgressAsync(touched, cancellationToken);
-                }
+                await ReportProgressAsync(unfinished, cancellationToken);
             }
         }
     }
@@ -156,70 +151,90 @@ public sealed class IngestionWorker(
             .SetProperty(d => d.UpdatedAt, clock.GetUtcNow().UtcDateTime), cancellationToken);
     }
 
-    /// <summary>Commits the document's chunks, its ready status and the removal of the versions it replaces, together.</summary>
-    private async Task CompleteAsync(DocumentWork work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits, in one transaction, each finished document's chunks, its ready status and the removal of the versions it
+    /// replaces; then updates the index in one step. One transaction per batch rather than per document: with one-chunk
+    /// documents the commits (each an fsync) would otherwise cost more than the embedding.
+    /// </summary>
+    private async Task CompleteAsync(List<DocumentWork> finished, CancellationToken cancellationToken)
     {
-        var chunks = work.Pieces.Select((piece, i) => new ChunkEntity
+        if (finished.Count == 0)
         {
-            DocumentId = work.DocumentId,
-            Ordinal = piece.Ordinal,
-            StartOffset = piece.Start,
-            EndOffset = piece.End,
-            PageStart = piece.PageStart,
-            PageEnd = piece.PageEnd,
-            Text = piece.Text,
-            Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
-        }).ToList();
+            return;
+        }
 
-        List<long> replacedDocuments;
-        List<long> replacedChunks;
+        var completed = new List<(DocumentWork Work, List<ChunkEntity> Chunks)>(finished.Count);
+        var replacedDocuments = new List<long>();
+        var replacedChunks = new List<long>();
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = clock.GetUtcNow().UtcDateTime;
-            var stillWanted = await db.Documents.Where(d => d.Id == work.DocumentId && d.Status == DocumentStatus.Processing)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(d => d.Status, DocumentStatus.Ready)
-                    .SetProperty(d => d.ChunksEmbedded, work.Embedded)
-                    .SetProperty(d => d.Error, (string?)null)
-                    .SetProperty(d => d.UpdatedAt, now), cancellationToken);
-            if (stillWanted == 0)
+            foreach (var work in finished)
             {
-                // Deleted while it was being processed.
-                return;
-            }
+                var stillWanted = await db.Documents.Where(d => d.Id == work.DocumentId && d.Status == DocumentStatus.Processing)
+                    .ExecuteUpdateAsync(set => set
+                        .SetProperty(d => d.Status, DocumentStatus.Ready)
+                        .SetProperty(d => d.ChunksEmbedded, work.Embedded)
+                        .SetProperty(d => d.Error, (string?)null)
+                        .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+                if (stillWanted == 0)
+                {
+                    // Deleted while it was being processed.
+                    continue;
+                }
 
-            db.Chunks.AddRange(chunks);
-            await db.SaveChangesAsync(cancellationToken);
+                var chunks = work.Pieces.Select((piece, i) => new ChunkEntity
+                {
+                    DocumentId = work.DocumentId,
+                    Ordinal = piece.Ordinal,
+                    StartOffset = piece.Start,
+                    EndOffset = piece.End,
+                    PageStart = piece.PageStart,
+                    PageEnd = piece.PageEnd,
+                    Text = piece.Text,
+                    Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
+                }).ToList();
+                db.Chunks.AddRange(chunks);
+                // Saved now (the transaction is still open), so that a later version in this batch can delete them.
+                await db.SaveChangesAsync(cancellationToken);
+                completed.Add((work, chunks));
 
-            replacedDocuments = work.ExternalId is null
-                ? []
-                : await db.Documents.Where(d => d.ExternalId == work.ExternalId && d.Id < work.DocumentId).Select(d => d.Id).ToListAsync(cancellationToken);
-            replacedChunks = replacedDocuments.Count == 0
-                ? []
-                : await db.Chunks.Where(c => replacedDocuments.Contains(c.DocumentId)).Select(c => c.Id).ToListAsync(cancellationToken);
-            if (replacedDocuments.Count > 0)
-            {
-                await db.Chunks.Where(c => replacedDocuments.Contains(c.DocumentId)).ExecuteDeleteAsync(cancellationToken);
-                await db.Documents.Where(d => replacedDocuments.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+                if (work.ExternalId is not null)
+                {
+                    var older = await db.Documents.Where(d => d.ExternalId == work.ExternalId && d.Id < work.DocumentId)
+                        .Select(d => d.Id).ToListAsync(cancellationToken);
+                    if (older.Count > 0)
+                    {
+                        replacedChunks.AddRange(await db.Chunks.Where(c => older.Contains(c.DocumentId)).Select(c => c.Id).ToListAsync(cancellationToken));
+                        await db.Chunks.Where(c => older.Contains(c.DocumentId)).ExecuteDeleteAsync(cancellationToken);
+                        await db.Documents.Where(d => older.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+                        replacedDocuments.AddRange(older);
+                    }
+                }
             }
 
             await transaction.CommitAsync(cancellationToken);
         }
 
         // Committed: the index must follow even when shutting down (otherwise only a rebuild would fix it).
-        await index.ReplaceAsync([.. chunks.Select(c => c.Id)], work.Vectors, replacedChunks, CancellationToken.None);
+        var added = completed.SelectMany(c => c.Chunks).ToList();
+        await index.ReplaceAsync([.. added.Select(c => c.Id)], [.. completed.SelectMany(c => c.Work.Vectors)], replacedChunks, CancellationToken.None);
         chunkStore.Evict(replacedChunks);
-        _failedAttempts.Remove(work.DocumentId);
-        signals.Settled(work.DocumentId);
+        foreach (var work in finished)
+        {
+            _failedAttempts.Remove(work.DocumentId);
+            signals.Settled(work.DocumentId);
+        }
+
         foreach (var replaced in replacedDocuments)
         {
             signals.Settled(replaced);
         }
 
-        logger.LogInformation("Ingestion: document {DocumentId} ready ({Chunks} chunks{Replaced})", work.DocumentId, chunks.Count,
-            replacedDocuments.Count > 0 ? $", replaced {string.Join(", ", replacedDocuments)}" : "");
+        logger.LogInformation("Ingestion: {Documents} documents ready ({Chunks} chunks){Replaced}", completed.Count, added.Count,
+            replacedDocuments.Count > 0 ? $"; replaced {string.Join(", ", replacedDocuments)}" : "");
     }
 
     /// <summary>Queues the unfinished documents again, or fails those that have used up their attempts.</summary>
