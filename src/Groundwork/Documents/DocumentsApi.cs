@@ -19,11 +19,10 @@ namespace Groundwork.Documents;
 public static class DocumentsApi
 {
     public const int MaxTextCharacters = 2_000_000;
-    public const long MaxBodyBytes = 16 * 1024 * 1024;
-
     public static IHostApplicationBuilder AddDocuments(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ChunkingOptions>(ChunkingOptions.Section);
+        builder.AddValidatedOptions<DocumentsOptions>(DocumentsOptions.Section);
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<ChunkingOptions>>().Value;
@@ -87,7 +86,7 @@ public static class DocumentsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithMetadata(new RequestSizeLimitAttribute(endpoints.ServiceProvider.GetRequiredService<IOptions<DocumentsOptions>>().Value.MaxUploadBytes))
             .DisableAntiforgery();
         group.MapGet("", ListDocumentsAsync).WithName("ListDocuments")
             .WithSummary("List documents, newest first; filter by status or external_id");
@@ -102,12 +101,18 @@ public static class DocumentsApi
 
     public static async Task<IResult> CreateDocumentsAsync(
         HttpRequest request, JsonRequestReader reader, DocumentTextExtractor extractor, DocumentCatalog catalog,
-        IngestionSignals signals, GroundworkDbContext db, IOptions<IngestionOptions> options, CancellationToken cancellationToken,
-        bool wait = false)
+        IngestionSignals signals, GroundworkDbContext db, IOptions<IngestionOptions> options, IOptions<DocumentsOptions> limits,
+        CancellationToken cancellationToken, bool wait = false)
     {
+        var maxBytes = limits.Value.MaxUploadBytes;
+        if (request.ContentLength > maxBytes)
+        {
+            return UploadTooLarge(maxBytes);
+        }
+
         if (request.HasFormContentType)
         {
-            var (documents, problem) = await ReadFilesAsync(request, extractor, cancellationToken);
+            var (documents, problem) = await ReadFilesAsync(request, extractor, maxBytes, cancellationToken);
             if (problem is not null)
             {
                 return problem;
@@ -117,7 +122,7 @@ public static class DocumentsApi
             return Answer(uploaded, "/documents", new UploadedDocuments(uploaded));
         }
 
-        var body = await reader.ReadAsync<CreateDocumentRequest>(request.HttpContext, MaxBodyBytes);
+        var body = await reader.ReadAsync<CreateDocumentRequest>(request.HttpContext, maxBytes);
         var accepted = await AcceptAsync([(body, null)], catalog, signals, db, options.Value, wait, cancellationToken);
         return Answer(accepted, accepted[0].StatusUrl, accepted[0]);
     }
@@ -178,9 +183,21 @@ public static class DocumentsApi
         db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(cancellationToken);
 
     private static async Task<(List<(CreateDocumentRequest, IReadOnlyList<PageSpan>?)>? Documents, IResult? Problem)> ReadFilesAsync(
-        HttpRequest request, DocumentTextExtractor extractor, CancellationToken cancellationToken)
+        HttpRequest request, DocumentTextExtractor extractor, long maxBytes, CancellationToken cancellationToken)
     {
-        var form = await request.ReadFormAsync(cancellationToken);
+        // The form reader enforces the limit itself, also where the server cannot (chunked bodies, in-memory test hosts).
+        request.HttpContext.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new Microsoft.AspNetCore.Http.Features.FormFeature(
+            request, new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = maxBytes, ValueLengthLimit = 16_384 }));
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException exception) when (exception.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, UploadTooLarge(maxBytes));
+        }
+
         if (form.Files.Count == 0)
         {
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No files",
@@ -279,6 +296,10 @@ public static class DocumentsApi
             ? (null, Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity, title: "One or more fields are invalid"))
             : (new CreateDocumentRequest { ExternalId = externalId, Source = source, Tags = tags.Count > 0 ? tags : null, CreatedAt = createdAt }, null);
     }
+
+    private static ProblemHttpResult UploadTooLarge(long maxBytes) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+            detail: $"The upload is larger than the limit of {maxBytes} bytes (setting Documents:MaxUploadBytes).");
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
