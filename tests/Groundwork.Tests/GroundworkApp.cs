@@ -66,10 +66,14 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
         }
     }
 
-    public async Task<long> AddDocumentAsync(string title, string text, Dictionary<string, string>? metadata = null)
+    public Task<long> AddDocumentAsync(string title, string text, Dictionary<string, string>? metadata = null) =>
+        AddDocumentAsync(new { title, text, metadata });
+
+    /// <summary>Adds a document from a full POST /documents JSON body (tags, source, created_at, …) and returns its id.</summary>
+    public async Task<long> AddDocumentAsync(object document)
     {
         using var client = CreateClient();
-        var response = await client.PostAsJsonAsync("/documents?wait=true", new { title, text, metadata }, Json);
+        var response = await client.PostAsJsonAsync("/documents?wait=true", document, Json);
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Json);
         return body.GetProperty("id").GetInt64();

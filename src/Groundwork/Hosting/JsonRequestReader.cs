@@ -136,7 +136,15 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
             List<string>? messages = null;
             foreach (var attribute in field.Attributes)
             {
-                if (attribute.GetValidationResult(value, validationContext) is { ErrorMessage: { } message })
+                var result = attribute.GetValidationResult(value, validationContext);
+                if (result is NestedValidationResult nested)
+                {
+                    foreach (var (path, pathMessages) in nested.ErrorsByPath)
+                    {
+                        errors[path] = pathMessages;
+                    }
+                }
+                else if (result is { ErrorMessage: { } message })
                 {
                     (messages ??= []).Add(message);
                 }

@@ -69,6 +69,22 @@ public sealed class ChunkIndex(
         return _index is { } index ? index.Search(query.Span, topK) : [];
     }
 
+    /// <inheritdoc cref="IVectorIndex.SearchExactly"/>
+    public async Task<IReadOnlyList<VectorMatch>> SearchExactlyAsync(ReadOnlyMemory<float> query, int topK,
+        IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken)
+    {
+        await _loaded.Task.WaitAsync(cancellationToken);
+        return _index is { } index ? index.SearchExactly(query.Span, topK, chunkIds) : [];
+    }
+
+    /// <inheritdoc cref="IVectorIndex.SearchFiltered"/>
+    public async Task<IReadOnlyList<VectorMatch>> SearchFilteredAsync(ReadOnlyMemory<float> query, int topK,
+        IReadOnlySet<long> chunkIds, CancellationToken cancellationToken)
+    {
+        await _loaded.Task.WaitAsync(cancellationToken);
+        return _index is { } index ? index.SearchFiltered(query.Span, topK, chunkIds) : [];
+    }
+
     /// <summary>Adds the given chunks and removes others in one step, so a search sees either the old or the new set.</summary>
     public async Task ReplaceAsync(IReadOnlyList<long> addedChunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors,
         IReadOnlyCollection<long> removedChunkIds, CancellationToken cancellationToken)

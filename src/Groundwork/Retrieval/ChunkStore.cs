@@ -68,7 +68,15 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
     /// The chunks whose text best matches the words of <paramref name="query"/> by BM25 (SQLite FTS5), best first.
     /// Each word is quoted, so query text is never read as FTS syntax; a chunk needs any one of the words.
     /// </summary>
-    public async Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, CancellationToken cancellationToken) =>
+        KeywordSearchAsync(query, limit, filter: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="KeywordSearchAsync(string, int, CancellationToken)"/>, among the chunks whose document meets
+    /// <paramref name="filter"/>: the condition is part of the query, so the limit is filled with matching chunks.
+    /// </summary>
+    public async Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, SqlDocumentFilter? filter,
+        CancellationToken cancellationToken)
     {
         var words = KeywordPattern().Matches(query).Select(m => "\"" + m.Value + "\"").Distinct().ToList();
         if (words.Count == 0)
@@ -79,7 +87,18 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH $query ORDER BY bm25(chunks_fts) LIMIT $limit";
+        if (filter is null)
+        {
+            command.CommandText = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH $query ORDER BY bm25(chunks_fts) LIMIT $limit";
+        }
+        else
+        {
+            command.CommandText = "SELECT chunks_fts.rowid, bm25(chunks_fts) FROM chunks_fts " +
+                                  "JOIN chunks c ON c.Id = chunks_fts.rowid JOIN documents d ON d.Id = c.DocumentId " +
+                                  $"WHERE chunks_fts MATCH $query AND ({filter.Condition}) ORDER BY bm25(chunks_fts) LIMIT $limit";
+            filter.AddParametersTo(command);
+        }
+
         command.Parameters.AddWithValue("$query", string.Join(" OR ", words));
         command.Parameters.AddWithValue("$limit", limit);
         var matches = new List<VectorMatch>(limit);
@@ -91,6 +110,25 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
         }
 
         return matches;
+    }
+
+    /// <summary>The ids of the chunks whose document meets <paramref name="filter"/>.</summary>
+    public async Task<HashSet<long>> ChunkIdsMatchingAsync(SqlDocumentFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // The condition runs once per document, not once per chunk as a join could (JSON is parsed in each evaluation).
+        command.CommandText = $"SELECT c.Id FROM chunks c WHERE c.DocumentId IN (SELECT d.Id FROM documents d WHERE {filter.Condition})";
+        filter.AddParametersTo(command);
+        var chunkIds = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            chunkIds.Add(reader.GetInt64(0));
+        }
+
+        return chunkIds;
     }
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]

@@ -64,35 +64,57 @@ public sealed class ExactVectorIndex(int dimensions) : IVectorIndex
         }
     }
 
-    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int topK)
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int topK) =>
+        SearchWhere(query, topK, chunkIds: null);
+
+    public IReadOnlyList<VectorMatch> SearchFiltered(ReadOnlySpan<float> query, int topK, IReadOnlySet<long> chunkIds)
+    {
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        return SearchWhere(query, topK, chunkIds);
+    }
+
+    public IReadOnlyList<VectorMatch> SearchExactly(ReadOnlySpan<float> query, int topK, IReadOnlyCollection<long> chunkIds)
+    {
+        VectorIndexArguments.ValidateSearch(query, topK, Dimensions);
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        var unitQuery = Normalized(query);
+        _lock.EnterReadLock();
+        try
+        {
+            var best = new TopMatches(Math.Min(topK, chunkIds.Count));
+            foreach (var chunkId in chunkIds)
+            {
+                if (_unitVectors.TryGetValue(chunkId, out var vector))
+                {
+                    best.Offer(chunkId, Dot(unitQuery, vector));
+                }
+            }
+
+            return best.ToArray();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private VectorMatch[] SearchWhere(ReadOnlySpan<float> query, int topK, IReadOnlySet<long>? chunkIds)
     {
         VectorIndexArguments.ValidateSearch(query, topK, Dimensions);
         var unitQuery = Normalized(query);
         _lock.EnterReadLock();
         try
         {
-            var best = new VectorMatch[Math.Min(topK, _unitVectors.Count)];
-            var filled = 0;
+            var best = new TopMatches(Math.Min(topK, _unitVectors.Count));
             foreach (var (chunkId, vector) in _unitVectors)
             {
-                var score = Dot(unitQuery, vector);
-                if (filled == best.Length && (best.Length == 0 || score <= best[^1].Score))
+                if (chunkIds is null || chunkIds.Contains(chunkId))
                 {
-                    continue;
+                    best.Offer(chunkId, Dot(unitQuery, vector));
                 }
-
-                // Insertion into the sorted top list; k is small.
-                var position = filled < best.Length ? filled++ : best.Length - 1;
-                while (position > 0 && best[position - 1].Score < score)
-                {
-                    best[position] = best[position - 1];
-                    position--;
-                }
-
-                best[position] = new VectorMatch(chunkId, score);
             }
 
-            return best;
+            return best.ToArray();
         }
         finally
         {

@@ -32,6 +32,23 @@ public interface IVectorIndex : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="topK"/> is not positive.</exception>
     IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int topK);
 
+    /// <summary>
+    /// The <paramref name="topK"/> nearest of <paramref name="chunkIds"/> by cosine similarity against each one's
+    /// stored vector, best first: exact, and linear in the number of ids. Ids not in the index are skipped.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="query"/> does not have <see cref="Dimensions"/> elements.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topK"/> is not positive.</exception>
+    IReadOnlyList<VectorMatch> SearchExactly(ReadOnlySpan<float> query, int topK, IReadOnlyCollection<long> chunkIds);
+
+    /// <summary>
+    /// As <see cref="Search"/>, returning only chunks in <paramref name="chunkIds"/>. Approximate like
+    /// <see cref="Search"/>, and it may return fewer than <paramref name="topK"/> even when more of the chunks are
+    /// in the index (when the search gives up before reaching them); callers fall back to <see cref="SearchExactly"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="query"/> does not have <see cref="Dimensions"/> elements.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topK"/> is not positive.</exception>
+    IReadOnlyList<VectorMatch> SearchFiltered(ReadOnlySpan<float> query, int topK, IReadOnlySet<long> chunkIds);
+
     /// <summary>Writes the index to <paramref name="path"/> atomically (temp file + rename).</summary>
     void Save(string path);
 }

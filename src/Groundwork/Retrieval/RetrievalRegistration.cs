@@ -1,4 +1,5 @@
 using Groundwork.Hosting;
+using Microsoft.AspNetCore.OpenApi;
 
 namespace Groundwork.Retrieval;
 
@@ -12,6 +13,7 @@ public static class RetrievalRegistration
         builder.Services.AddSingleton<ChunkStore>();
         builder.AddValidatedOptions<SearchOptions>(SearchOptions.Section);
         builder.Services.AddSingleton<ChunkSearch>();
+        builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddDocumentTransformer<SearchFilterSchemaTransformer>());
         builder.Services.AddHealthChecks().AddCheck<ChunkIndexHealthCheck>("vector_index", tags: [HostingRegistration.ReadyTag]);
         return builder;
     }

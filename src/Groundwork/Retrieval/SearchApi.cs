@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using Groundwork.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,9 +21,28 @@ public sealed record SearchRequest
     [DefaultValue(SearchMode.Hybrid)]
     [EnumDataType(typeof(SearchMode))]
     public SearchMode Mode { get; init; } = SearchMode.Hybrid;
+
+    /// <summary>
+    /// Conditions on each chunk's document, all of which must hold; top_k is filled with chunks that meet them.
+    /// The grammar (<see cref="SearchFilterParser"/>) is the OpenAPI description of this field.
+    /// </summary>
+    [SearchFilter]
+    public JsonElement? Filter { get; init; }
 }
 
-public sealed record SearchHit(long ChunkId, long DocumentId, string Title, double Score, string Text);
+/// <summary>The value, when present, is a valid search filter; each problem is reported under its own JSON path.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SearchFilterAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
+        value is JsonElement { ValueKind: not JsonValueKind.Null } json
+        && !SearchFilterParser.TryParse(json, validationContext.MemberName ?? "filter", out _, out var errors)
+            ? new NestedValidationResult(errors)
+            : ValidationResult.Success;
+}
+
+/// <summary>A chunk found: <c>text</c> is the document's text from <c>start_offset</c> to <c>end_offset</c>; pages for documents that have them.</summary>
+public sealed record SearchHit(long ChunkId, long DocumentId, string Title, double Score, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd);
 
 public sealed record SearchResponse(IReadOnlyList<SearchHit> Results);
 
@@ -33,7 +53,10 @@ public static class SearchApi
         var group = endpoints.MapGroup("/search").WithTags("Retrieval");
         group.MapPost("", SearchAsync)
             .WithName("Search")
-            .WithSummary("Find chunks by meaning, by words, or both (reciprocal-rank fusion)");
+            .WithSummary("Find chunks by meaning, by words, or both (reciprocal-rank fusion)")
+            .WithDescription("An optional filter on the chunks' documents is applied inside the search, so top_k is filled " +
+                             "with matching chunks. A filter that is not valid is answered with 422, naming each offending " +
+                             "path (filter.created_at.gte).");
         return group;
     }
 
@@ -41,8 +64,10 @@ public static class SearchApi
         ValidatedJson<SearchRequest> request, ChunkSearch search, CancellationToken cancellationToken)
     {
         var query = request.Value;
-        var chunks = await search.SearchAsync(query.Query, query.TopK, query.Mode, cancellationToken);
+        var filter = query.Filter is { ValueKind: not JsonValueKind.Null } json ? SearchFilter.Parse(json) : null;
+        var chunks = await search.SearchAsync(query.Query, query.TopK, query.Mode, filter, cancellationToken);
         return TypedResults.Ok(new SearchResponse(
-            [.. chunks.Select(c => new SearchHit(c.ChunkId, c.DocumentId, c.Title, Math.Round(c.Score, 6), c.Text))]));
+            [.. chunks.Select(c => new SearchHit(c.ChunkId, c.DocumentId, c.Title, Math.Round(c.Score, 6), c.Text,
+                c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd))]));
     }
 }

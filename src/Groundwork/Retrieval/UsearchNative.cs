@@ -14,6 +14,7 @@ internal static unsafe partial class UsearchNative
 
     internal const uint MetricCos = 1;
     internal const uint ScalarF32 = 1;
+    internal const uint ScalarF16 = 3;
 
     /// <summary>Mirrors usearch_init_options_t; C's bool is one byte.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -86,6 +87,20 @@ internal static unsafe partial class UsearchNative
     [LibraryImport(Library)]
     internal static partial nuint usearch_search(
         UsearchHandle index, float* query, uint queryKind, nuint count, ulong* keys, float* distances, out nint error);
+
+    /// <summary>
+    /// A search that only returns keys for which <paramref name="filter"/> returns non-zero; the callback runs on the
+    /// calling thread, during the call, with <paramref name="filterState"/> as its second argument.
+    /// </summary>
+    [LibraryImport(Library)]
+    internal static partial nuint usearch_filtered_search(
+        UsearchHandle index, float* query, uint queryKind, nuint count,
+        delegate* unmanaged<ulong, void*, int> filter, void* filterState,
+        ulong* keys, float* distances, out nint error);
+
+    /// <summary>Copies the vector stored under <paramref name="key"/> (converted to <paramref name="vectorKind"/>); returns 0 when there is none.</summary>
+    [LibraryImport(Library)]
+    internal static partial nuint usearch_get(UsearchHandle index, ulong key, nuint count, void* vector, uint vectorKind, out nint error);
 
     [LibraryImport(Library)]
     internal static partial nint usearch_version();

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.ComponentModel.DataAnnotations;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using static Groundwork.Retrieval.UsearchNative;
 
 namespace Groundwork.Retrieval;
 
 /// <summary>An HNSW index with the cosine metric, kept in native memory by USearch.</summary>
 /// <remarks>
-/// Upsert, Remove and capacity growth hold the write lock alone; Search and Save share the read lock, since
+/// Upsert, Remove and capacity growth hold the write lock alone; the searches and Save share the read lock, since
 /// USearch searches only read the graph. Each running native search also takes one of USearch's per-thread
 /// scratch contexts, and USearch fails a search outright ("Reserve capacity ahead of searches!") when all are
 /// in use, so a semaphore with as many slots as contexts bounds the searches inside the native index.
@@ -217,7 +219,7 @@ public sealed class UsearchVectorIndex : IVectorIndex
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 var wanted = (int)Math.Min(topK, _count);
-                return wanted == 0 ? [] : SearchNative(query, wanted);
+                return wanted == 0 ? [] : SearchNative(query, wanted, chunkIds: null);
             }
             finally
             {
@@ -228,6 +230,98 @@ public sealed class UsearchVectorIndex : IVectorIndex
         {
             _searchSlots.Release();
         }
+    }
+
+    public IReadOnlyList<VectorMatch> SearchFiltered(ReadOnlySpan<float> query, int topK, IReadOnlySet<long> chunkIds)
+    {
+        VectorIndexArguments.ValidateSearch(query, topK, Dimensions);
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        _searchSlots.Wait();
+        try
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var wanted = (int)Math.Min(topK, Math.Min(_count, chunkIds.Count));
+                return wanted == 0 ? [] : SearchNative(query, wanted, chunkIds);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+        finally
+        {
+            _searchSlots.Release();
+        }
+    }
+
+    /// <remarks>
+    /// Needs no search slot: reading a stored vector takes no native search context. Vectors come back as stored,
+    /// so scores agree with <see cref="Search"/>'s to about 1e-3 under Float16. A Float16 vector is read as such and
+    /// widened here: USearch's own conversion to float32 took most of the time (docs/vector-index-notes.md).
+    /// </remarks>
+    public unsafe IReadOnlyList<VectorMatch> SearchExactly(ReadOnlySpan<float> query, int topK, IReadOnlyCollection<long> chunkIds)
+    {
+        VectorIndexArguments.ValidateSearch(query, topK, Dimensions);
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        var best = new TopMatches(Math.Min(topK, chunkIds.Count));
+        var queryNorm = TensorPrimitives.Norm(query);
+        var halves = Quantization == VectorQuantization.Float16 ? ArrayPool<Half>.Shared.Rent(Dimensions) : null;
+        var floats = ArrayPool<float>.Shared.Rent(Dimensions);
+        try
+        {
+            var vector = floats.AsSpan(0, Dimensions);
+            _lock.EnterReadLock();
+            try
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                fixed (Half* halvesPointer = halves)
+                fixed (float* floatsPointer = floats)
+                {
+                    foreach (var chunkId in chunkIds)
+                    {
+                        if (chunkId < 0)
+                        {
+                            continue;
+                        }
+
+                        nuint found;
+                        nint error;
+                        if (halves is null)
+                        {
+                            found = usearch_get(_index, (ulong)chunkId, 1, floatsPointer, ScalarF32, out error);
+                        }
+                        else
+                        {
+                            found = usearch_get(_index, (ulong)chunkId, 1, halvesPointer, ScalarF16, out error);
+                            TensorPrimitives.ConvertToSingle(halves.AsSpan(0, Dimensions), vector);
+                        }
+
+                        ThrowIfError(error, "get");
+                        if (found != 0)
+                        {
+                            best.Offer(chunkId, Cosine(query, queryNorm, vector));
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
+            if (halves is not null)
+            {
+                ArrayPool<Half>.Shared.Return(halves);
+            }
+        }
+
+        return best.ToArray();
     }
 
     public void Save(string path)
@@ -310,7 +404,7 @@ public sealed class UsearchVectorIndex : IVectorIndex
         ThrowIfError(error, "add");
     }
 
-    private unsafe VectorMatch[] SearchNative(ReadOnlySpan<float> query, int wanted)
+    private unsafe VectorMatch[] SearchNative(ReadOnlySpan<float> query, int wanted, IReadOnlySet<long>? chunkIds)
     {
         ulong[]? rentedKeys = null;
         float[]? rentedDistances = null;
@@ -324,7 +418,23 @@ public sealed class UsearchVectorIndex : IVectorIndex
             fixed (ulong* keysPointer = keys)
             fixed (float* distancesPointer = distances)
             {
-                found = usearch_search(_index, queryPointer, ScalarF32, (nuint)wanted, keysPointer, distancesPointer, out error);
+                if (chunkIds is null)
+                {
+                    found = usearch_search(_index, queryPointer, ScalarF32, (nuint)wanted, keysPointer, distancesPointer, out error);
+                }
+                else
+                {
+                    var state = GCHandle.Alloc(chunkIds);
+                    try
+                    {
+                        found = usearch_filtered_search(_index, queryPointer, ScalarF32, (nuint)wanted, &IsAllowed,
+                            (void*)GCHandle.ToIntPtr(state), keysPointer, distancesPointer, out error);
+                    }
+                    finally
+                    {
+                        state.Free();
+                    }
+                }
             }
 
             ThrowIfError(error, "search");
@@ -348,6 +458,16 @@ public sealed class UsearchVectorIndex : IVectorIndex
                 ArrayPool<float>.Shared.Return(rentedDistances);
             }
         }
+    }
+
+    [UnmanagedCallersOnly]
+    private static unsafe int IsAllowed(ulong key, void* state) =>
+        ((IReadOnlySet<long>)GCHandle.FromIntPtr((nint)state).Target!).Contains((long)key) ? 1 : 0;
+
+    private static float Cosine(ReadOnlySpan<float> query, float queryNorm, ReadOnlySpan<float> vector)
+    {
+        var norms = queryNorm * TensorPrimitives.Norm(vector);
+        return norms > 0 ? TensorPrimitives.Dot(query, vector) / norms : 0;
     }
 
     private void EnsureCapacity(long required)
