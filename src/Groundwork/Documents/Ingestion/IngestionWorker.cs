@@ -108,6 +108,8 @@ public sealed class IngestionWorker(
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
             var documents = await db.Documents.AsNoTracking().Where(d => documentIds.Contains(d.Id) && d.Status == DocumentStatus.Processing)
                 .OrderBy(d => d.Id).Select(d => new { d.Id, d.Text, d.PagesJson, d.ExternalId }).ToListAsync(cancellationToken);
+            // One transaction for the round: a commit is an fsync, and a round can be dozens of one-chunk documents.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var document in documents)
             {
                 var pieces = chunker.Split(document.Text, Pages(document.PagesJson));
@@ -116,6 +118,8 @@ public sealed class IngestionWorker(
                     .SetProperty(d => d.ChunksTotal, pieces.Count)
                     .SetProperty(d => d.ChunksEmbedded, 0), cancellationToken);
             }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
         foreach (var empty in work.Where(w => w.Pieces.Count == 0))
@@ -135,20 +139,29 @@ public sealed class IngestionWorker(
 
             var touched = batch.Select(p => p.Work).Distinct().ToList();
             await CompleteAsync([.. touched.Where(w => w.Embedded == w.Pieces.Count)], cancellationToken);
-            foreach (var unfinished in touched.Where(w => w.Embedded < w.Pieces.Count))
-            {
-                await ReportProgressAsync(unfinished, cancellationToken);
-            }
+            await ReportProgressAsync([.. touched.Where(w => w.Embedded < w.Pieces.Count)], cancellationToken);
         }
     }
 
-    private async Task ReportProgressAsync(DocumentWork work, CancellationToken cancellationToken)
+    private async Task ReportProgressAsync(List<DocumentWork> unfinished, CancellationToken cancellationToken)
     {
+        if (unfinished.Count == 0)
+        {
+            return;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-        await db.Documents.Where(d => d.Id == work.DocumentId).ExecuteUpdateAsync(set => set
-            .SetProperty(d => d.ChunksEmbedded, work.Embedded)
-            .SetProperty(d => d.UpdatedAt, clock.GetUtcNow().UtcDateTime), cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var work in unfinished)
+        {
+            await db.Documents.Where(d => d.Id == work.DocumentId).ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.ChunksEmbedded, work.Embedded)
+                .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -166,6 +179,7 @@ public sealed class IngestionWorker(
         var completed = new List<(DocumentWork Work, List<ChunkEntity> Chunks)>(finished.Count);
         var replacedDocuments = new List<long>();
         var replacedChunks = new List<long>();
+        List<long> added;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
@@ -215,12 +229,23 @@ public sealed class IngestionWorker(
                 }
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            // The vectors go into the index before the commit, so a document is searchable by meaning from the moment it
+            // reads ready. Until the commit a search may meet their ids, which have no rows yet and are skipped.
+            added = [.. completed.SelectMany(c => c.Chunks).Select(c => c.Id)];
+            await index.ReplaceAsync(added, [.. completed.SelectMany(c => c.Work.Vectors)], [], CancellationToken.None);
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                await index.RemoveAsync(added, CancellationToken.None);
+                throw;
+            }
         }
 
         // Committed: the index must follow even when shutting down (otherwise only a rebuild would fix it).
-        var added = completed.SelectMany(c => c.Chunks).ToList();
-        await index.ReplaceAsync([.. added.Select(c => c.Id)], [.. completed.SelectMany(c => c.Work.Vectors)], replacedChunks, CancellationToken.None);
+        await index.RemoveAsync(replacedChunks, CancellationToken.None);
         chunkStore.Evict(replacedChunks);
         foreach (var work in finished)
         {
