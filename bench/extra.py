@@ -5,8 +5,10 @@ Subcommands:
   wait-ready URL TIMEOUT_S           poll URL/health/ready until healthy; print the seconds it took
   wait-http URL TIMEOUT_S            poll URL until it answers with any HTTP status
   cpu PID                            print the process's user+system CPU seconds, then the whole machine's busy seconds
-  ingest --url U --pid P --targets 10000,100000 [--per-doc 1000] [--concurrency 2] [--budget-s 300]
-                                     POST /documents of one-chunk paragraphs, recording RSS at each target; JSON to stdout
+  ingest --url U --pid P --targets 10000,100000 [--per-doc 1000] [--concurrency 2] [--budget-s 300] [--already N]
+                                     POST /documents?wait=true of one-chunk paragraphs, recording RSS at each target
+                                     (targets count all chunks, the N an earlier run of the same generator posted
+                                     included); JSON to stdout
   data-size DIR                      JSON of the files in DIR and their sizes
   phase WORK NAME begin|end          note the load average and the machine's busy CPU time around a part, in WORK/phases.json
   assemble --work DIR --results FILE [--smoke] [--docs FILE]
@@ -140,6 +142,7 @@ class Paragraphs:
 
 def post_document(base, title, text):
     body = json.dumps({"title": title, "text": text, "metadata": {"bench": "extra"}}).encode()
+    # wait=true: answer 201 once the document is indexed, also where ingestion is asynchronous (202 without it).
     request = urllib.request.Request(base + "/documents?wait=true", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=600) as response:
         if response.status != 201:
@@ -151,9 +154,13 @@ def ingest(args):
     base = args.url.rstrip("/")
     targets = [int(t) for t in args.targets.split(",")]
     paragraphs = Paragraphs()
+    # Continue the same deterministic sequence, so no paragraph is posted twice.
+    for _ in range(args.already):
+        paragraphs.next()
     report = {"per_document_paragraphs": args.per_doc, "concurrency": args.concurrency,
-              "budget_s": args.budget_s, "baseline": proc_memory(args.pid), "points": []}
-    chunks = documents = 0
+              "budget_s": args.budget_s, "already": args.already, "baseline": proc_memory(args.pid), "points": []}
+    chunks = args.already
+    documents = -(-args.already // args.per_doc)
     began = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
         for position, target in enumerate(targets):
@@ -179,7 +186,7 @@ def ingest(args):
             indexed = indexed_chunks(base)
             time.sleep(2)  # let the allocator settle after the last request
             point = {"target": target, "chunks": chunks, "indexed": indexed, "documents": documents,
-                     "elapsed_s": elapsed, "chunks_per_second": chunks / elapsed, **proc_memory(args.pid)}
+                     "elapsed_s": elapsed, "chunks_per_second": (chunks - args.already) / elapsed, **proc_memory(args.pid)}
             report["points"].append(point)
             print(f"  {chunks} chunks ({indexed} indexed) after {elapsed:.0f} s: VmRSS {point['VmRSS'] / 2**20:.0f} MiB",
                   file=sys.stderr)
@@ -466,6 +473,7 @@ def main():
     p.add_argument("--url", required=True); p.add_argument("--pid", type=int, required=True)
     p.add_argument("--targets", required=True); p.add_argument("--per-doc", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=2); p.add_argument("--budget-s", type=float, default=300)
+    p.add_argument("--already", type=int, default=0)
     p = sub.add_parser("data-size"); p.add_argument("directory")
     p = sub.add_parser("phase"); p.add_argument("work"); p.add_argument("name"); p.add_argument("edge", choices=["begin", "end"])
     p = sub.add_parser("assemble")

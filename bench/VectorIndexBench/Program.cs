@@ -1,12 +1,18 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Groundwork.Retrieval;
 
 // Measures UsearchVectorIndex against ExactVectorIndex; prints a Markdown report (see docs/vector-index-notes.md).
 // Usage: dotnet run -c Release --project bench/VectorIndexBench -- [sizes, default 10000,100000] [queries, default 1000]
-// Environment: BENCH_DATA=uniform|lowrank:M|minilm, BENCH_QUANT=Float32,Float16,Int8, BENCH_THREADS=1,2,
-// BENCH_TOPK=5,10, BENCH_EF=32,64,128,256 (ef_search sweep on Float32; "none" skips it),
+// Environment: BENCH_DATA=uniform|lowrank:M|minilm|file:DIR, BENCH_QUANT=Float32,Float16,Int8, BENCH_THREADS=1,2,
+// BENCH_TOPK=5,10, BENCH_EF=32,64,128,256 (ef_search sweep, on Float32 unless the list is given; "none" skips it),
 // BENCH_OUTPUT=json (the same figures as one JSON object on stdout; the Markdown goes to stderr as progress).
+// file:DIR reads DIR/vectors.f32 and DIR/queries.f32 (little-endian float32, 384 per vector) and DIR/ids.i64 (the
+// vectors' keys, little-endian int64), e.g. a service's chunks exported by bench/scale.py; the first `size` are used.
+// BENCH_INDEX_FILE=PATH loads that saved index (built by the service over the same keys) instead of building one;
+// BENCH_TRUTH_OUT=PATH writes the exact top-k keys and cosines of every query as JSON (meant for one size).
+// BENCH_REPEAT=N repeats each search measurement N times.
 
 const int Dimensions = 384;
 const int Seed = 42;
@@ -26,10 +32,21 @@ report.WriteLine();
 foreach (var size in sizes)
 {
     report.WriteLine($"## {size:N0} vectors");
-    var (data, queries) = Dataset(dataKind, size, queryCount);
-    var ids = Enumerable.Range(0, size).Select(i => (long)i).ToArray();
+    var (data, queries, ids) = Dataset(dataKind, size, queryCount);
     var truth = ExactTopK(ids, data, queries, TopKs().Max());
+    var rowOfId = ids.Select((id, row) => (id, row)).ToDictionary(x => x.id, x => x.row);
+    if (Environment.GetEnvironmentVariable("BENCH_TRUTH_OUT") is { Length: > 0 } truthPath)
+    {
+        File.WriteAllText(truthPath, JsonSerializer.Serialize(new
+        {
+            vectors = size,
+            ids = truth.Select(t => t.Select(m => m.ChunkId)),
+            scores = truth.Select(t => t.Select(m => m.Score)),
+        }));
+    }
+
     var indexReports = new List<object>();
+    var savedIndex = Environment.GetEnvironmentVariable("BENCH_INDEX_FILE") is { Length: > 0 } saved ? saved : null;
 
     foreach (var quantization in Quantizations())
     {
@@ -39,62 +56,73 @@ foreach (var size in sizes)
         var managedBefore = GC.GetTotalMemory(true);
 
         var build = Stopwatch.StartNew();
-        using var index = UsearchVectorIndex.Create(Dimensions, options);
-        for (var start = 0; start < size; start += 1000)
-        {
-            var count = Math.Min(1000, size - start);
-            index.Upsert(new ArraySegment<long>(ids, start, count), data[start..(start + count)]);
-        }
-
+        var load = new Stopwatch();
+        using var index = savedIndex is null ? Build(options, ids, data) : LoadSaved(savedIndex, options, size);
         build.Stop();
         Collect();
         var rssDelta = Process.GetCurrentProcess().WorkingSet64 - rssBefore;
         var managedDelta = GC.GetTotalMemory(true) - managedBefore;
-        var file = Path.Combine(workDirectory.FullName, $"{size}-{quantization}.usearch");
-        var save = Stopwatch.StartNew();
-        index.Save(file);
-        save.Stop();
-        var fileBytes = new FileInfo(file).Length;
-        var load = Stopwatch.StartNew();
-        using (UsearchVectorIndex.Load(file, Dimensions, options))
+        var file = savedIndex ?? Path.Combine(workDirectory.FullName, $"{size}-{quantization}.usearch");
+        var save = new Stopwatch();
+        if (savedIndex is null)
         {
-            load.Stop();
+            save.Start();
+            index.Save(file);
+            save.Stop();
+            load.Start();
+            using (UsearchVectorIndex.Load(file, Dimensions, options))
+            {
+                load.Stop();
+            }
+        }
+        else
+        {
+            load = build;
         }
 
+        var fileBytes = new FileInfo(file).Length;
         report.WriteLine();
         report.WriteLine($"### {quantization}, defaults (M={options.Connectivity}, ef_add={options.ExpansionAdd}, ef_search={options.ExpansionSearch})");
-        report.WriteLine($"- build (sequential upserts of 1000): {build.Elapsed.TotalSeconds:F2} s = {size / build.Elapsed.TotalSeconds:N0} vectors/s");
+        report.WriteLine(savedIndex is null
+            ? $"- build (sequential upserts of 1000): {build.Elapsed.TotalSeconds:F2} s = {size / build.Elapsed.TotalSeconds:N0} vectors/s"
+            : $"- loaded from {savedIndex} (not built here)");
         report.WriteLine($"- native memory: {index.NativeMemoryBytes / 1048576.0:F1} MiB = {index.NativeMemoryBytes / (double)size:N0} B/vector; " +
                           $"RSS delta {rssDelta / 1048576.0:F1} MiB = {rssDelta / (double)size:N0} B/vector; managed delta {managedDelta / 1024.0:F1} KiB");
         report.WriteLine($"- file: {fileBytes / 1048576.0:F1} MiB = {fileBytes / (double)size:N0} B/vector; save {save.Elapsed.TotalMilliseconds:N0} ms, load {load.Elapsed.TotalMilliseconds:N0} ms");
         report.WriteLine();
-        report.WriteLine("| top-k | threads | queries/s | p50 µs | p99 µs | recall@k | bytes allocated/search |");
-        report.WriteLine("|---|---|---|---|---|---|---|");
+        report.WriteLine("| top-k | threads | queries/s | p50 µs | p99 µs | recall@k | recall@k, ties counted | bytes allocated/search |");
+        report.WriteLine("|---|---|---|---|---|---|---|---|");
         var searchReports = new List<object>();
-        foreach (var k in TopKs())
+        for (var repeat = 1; repeat <= Repeats(); repeat++)
         {
-            foreach (var threads in ThreadOrder())
+            foreach (var k in TopKs())
             {
-                var run = Measure(index, queries, k, threads);
-                var recall = Recall(run.Results, truth, k);
-                report.WriteLine($"| {k} | {threads} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {recall:F4} | {run.BytesPerSearch:F0} |");
-                searchReports.Add(new
+                foreach (var threads in ThreadOrder())
                 {
-                    top_k = k, threads, queries_per_second = run.QueriesPerSecond, p50_us = run.P50, p99_us = run.P99,
-                    recall_at_k = recall, bytes_allocated_per_search = run.BytesPerSearch,
-                });
+                    var run = Measure(index, queries, k, threads);
+                    var recall = Recall(run.Results, truth, k);
+                    var recallTies = RecallCountingTies(run.Results, truth, k, queries, data, rowOfId);
+                    report.WriteLine($"| {k} | {threads} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {recall:F4} | {recallTies:F4} | {run.BytesPerSearch:F0} |");
+                    searchReports.Add(new
+                    {
+                        top_k = k, threads, repeat, queries_per_second = run.QueriesPerSecond, p50_us = run.P50, p99_us = run.P99,
+                        p90_us = run.P90, max_us = run.Max, recall_at_k = recall, recall_at_k_ties = recallTies,
+                        bytes_allocated_per_search = run.BytesPerSearch, load_average = LoadAverage(),
+                    });
+                }
             }
         }
 
         var sweepReports = new List<object>();
-        if (quantization == VectorQuantization.Float32 && ExpansionSweep().Length > 0)
+        // By default the sweep runs on Float32 only; an explicit BENCH_EF list sweeps every quantization.
+        if (ExpansionSweep().Length > 0 && (quantization == VectorQuantization.Float32 || Environment.GetEnvironmentVariable("BENCH_EF") is not null))
         {
             report.WriteLine();
             report.WriteLine("| ef_search (loaded from the saved file) | 1-thread queries/s | p50 µs | p99 µs | recall@10 |");
             report.WriteLine("|---|---|---|---|---|");
             foreach (var expansion in ExpansionSweep())
             {
-                using var loaded = UsearchVectorIndex.Load(file, Dimensions, new VectorIndexOptions { ExpansionSearch = expansion });
+                using var loaded = UsearchVectorIndex.Load(file, Dimensions, new VectorIndexOptions { Quantization = quantization, ExpansionSearch = expansion });
                 var run = Measure(loaded, queries, 10, 1);
                 var recall = Recall(run.Results, truth, 10);
                 report.WriteLine($"| {expansion} | {run.QueriesPerSecond:N0} | {run.P50:F0} | {run.P99:F0} | {recall:F4} |");
@@ -102,20 +130,25 @@ foreach (var size in sizes)
             }
         }
 
-        File.Delete(file);
+        if (savedIndex is null)
+        {
+            File.Delete(file);
+        }
+
         indexReports.Add(new
         {
+            source = savedIndex is null ? "built" : "loaded",
             quantization = quantization.ToString(),
             connectivity = options.Connectivity,
             expansion_add = options.ExpansionAdd,
             expansion_search = options.ExpansionSearch,
-            build_seconds = build.Elapsed.TotalSeconds,
-            build_vectors_per_second = size / build.Elapsed.TotalSeconds,
+            build_seconds = savedIndex is null ? build.Elapsed.TotalSeconds : (double?)null,
+            build_vectors_per_second = savedIndex is null ? size / build.Elapsed.TotalSeconds : (double?)null,
             native_memory_bytes = index.NativeMemoryBytes,
             rss_delta_bytes = rssDelta,
             managed_delta_bytes = managedDelta,
             file_bytes = fileBytes,
-            save_ms = save.Elapsed.TotalMilliseconds,
+            save_ms = savedIndex is null ? save.Elapsed.TotalMilliseconds : (double?)null,
             load_ms = load.Elapsed.TotalMilliseconds,
             searches = searchReports,
             ef_sweep = sweepReports,
@@ -124,6 +157,10 @@ foreach (var size in sizes)
 
     report.WriteLine();
     sizeReports.Add(new { vectors = size, indexes = indexReports });
+    data = [];
+    queries = [];
+    truth = [];
+    Collect();
 }
 
 workDirectory.Delete(recursive: true);
@@ -139,6 +176,31 @@ if (asJson)
         queries = queryCount,
         sizes = sizeReports,
     }, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+static UsearchVectorIndex Build(VectorIndexOptions options, long[] ids, ReadOnlyMemory<float>[] data)
+{
+    var index = UsearchVectorIndex.Create(Dimensions, options);
+    for (var start = 0; start < ids.Length; start += 1000)
+    {
+        var count = Math.Min(1000, ids.Length - start);
+        index.Upsert(new ArraySegment<long>(ids, start, count), data[start..(start + count)]);
+    }
+
+    return index;
+}
+
+static UsearchVectorIndex LoadSaved(string path, VectorIndexOptions options, int size)
+{
+    var index = UsearchVectorIndex.Load(path, Dimensions, options);
+    var count = index.Count;
+    if (count != size)
+    {
+        index.Dispose();
+        throw new InvalidOperationException($"{path} holds {count} vectors; the data has {size}.");
+    }
+
+    return index;
 }
 
 static Run Measure(IVectorIndex index, ReadOnlyMemory<float>[] queries, int k, int threads)
@@ -186,29 +248,62 @@ static Run Measure(IVectorIndex index, ReadOnlyMemory<float>[] queries, int k, i
     return new Run(
         threads * queries.Length / clock.Elapsed.TotalSeconds,
         all[all.Length / 2],
+        all[(int)(all.Length * 0.90)],
         all[(int)(all.Length * 0.99)],
+        all[^1],
         allocated.Sum() / (double)(threads * queries.Length),
         results[0]);
 }
 
-static double Recall(IReadOnlyList<VectorMatch>[] found, long[][] truth, int k)
+static double Recall(IReadOnlyList<VectorMatch>[] found, VectorMatch[][] truth, int k)
 {
     var hits = 0;
     for (var q = 0; q < found.Length; q++)
     {
-        var expected = truth[q].Take(k).ToHashSet();
+        var expected = truth[q].Take(k).Select(m => m.ChunkId).ToHashSet();
         hits += found[q].Count(m => expected.Contains(m.ChunkId));
     }
 
     return hits / (double)(found.Length * k);
 }
 
-static long[][] ExactTopK(long[] ids, ReadOnlyMemory<float>[] data, ReadOnlyMemory<float>[] queries, int k)
+// A found key also counts when its exact cosine equals the k-th exact cosine to float precision: with ties at the
+// boundary the exact top-k is one arbitrary choice among equals.
+static double RecallCountingTies(IReadOnlyList<VectorMatch>[] found, VectorMatch[][] truth, int k,
+    ReadOnlyMemory<float>[] queries, ReadOnlyMemory<float>[] data, Dictionary<long, int> rowOfId)
+{
+    var hits = 0;
+    for (var q = 0; q < found.Length; q++)
+    {
+        var expected = truth[q].Take(k).ToArray();
+        var expectedIds = expected.Select(m => m.ChunkId).ToHashSet();
+        var kth = expected[^1].Score;
+        hits += found[q].Count(m => expectedIds.Contains(m.ChunkId)
+            || Cosine(queries[q].Span, data[rowOfId[m.ChunkId]].Span) >= kth - 1e-6f);
+    }
+
+    return hits / (double)(found.Length * k);
+}
+
+static float Cosine(ReadOnlySpan<float> left, ReadOnlySpan<float> right)
+{
+    double dot = 0, leftNorm = 0, rightNorm = 0;
+    for (var i = 0; i < left.Length; i++)
+    {
+        dot += left[i] * right[i];
+        leftNorm += left[i] * left[i];
+        rightNorm += right[i] * right[i];
+    }
+
+    return (float)(dot / Math.Sqrt(leftNorm * rightNorm));
+}
+
+static VectorMatch[][] ExactTopK(long[] ids, ReadOnlyMemory<float>[] data, ReadOnlyMemory<float>[] queries, int k)
 {
     var exact = new ExactVectorIndex(Dimensions);
     exact.Upsert(ids, data);
-    var truth = new long[queries.Length][];
-    Parallel.For(0, queries.Length, q => truth[q] = exact.Search(queries[q].Span, k).Select(m => m.ChunkId).ToArray());
+    var truth = new VectorMatch[queries.Length][];
+    Parallel.For(0, queries.Length, q => truth[q] = [.. exact.Search(queries[q].Span, k)]);
     return truth;
 }
 
@@ -252,22 +347,37 @@ static VectorQuantization[] Quantizations() =>
 // uniform: isotropic Gaussian directions, the hardest case for a graph index (no structure at all).
 // lowrank:M: directions of a random linear image of M-dimensional Gaussians plus 10% isotropic noise,
 // closer to sentence embeddings, whose intrinsic dimension is far below 384.
-static (ReadOnlyMemory<float>[] Data, ReadOnlyMemory<float>[] Queries) Dataset(string kind, int size, int queryCount)
+static (ReadOnlyMemory<float>[] Data, ReadOnlyMemory<float>[] Queries, long[] Ids) Dataset(string kind, int size, int queryCount)
 {
+    var sequential = Enumerable.Range(0, size).Select(i => (long)i).ToArray();
     if (kind == "minilm")
     {
         var embedded = MiniLmDocSentences(size + queryCount);
-        return (embedded[..size], embedded[size..]);
+        return (embedded[..size], embedded[size..], sequential);
     }
 
     if (kind == "uniform")
     {
-        return (UnitVectors(size, Dimensions, Seed), UnitVectors(queryCount, Dimensions, Seed + 1));
+        return (UnitVectors(size, Dimensions, Seed), UnitVectors(queryCount, Dimensions, Seed + 1), sequential);
+    }
+
+    if (kind.StartsWith("file:", StringComparison.Ordinal))
+    {
+        var directory = kind["file:".Length..];
+        var ids = MemoryMarshal.Cast<byte, long>(File.ReadAllBytes(Path.Combine(directory, "ids.i64"))).ToArray();
+        if (ids.Length < size)
+        {
+            throw new InvalidOperationException($"{directory} holds {ids.Length} vectors; {size} were asked for.");
+        }
+
+        var stored = ReadVectors(Path.Combine(directory, "vectors.f32"), size);
+        var asked = ReadVectors(Path.Combine(directory, "queries.f32"), int.MaxValue);
+        return (stored, asked[..Math.Min(queryCount, asked.Length)], ids[..size]);
     }
 
     var latent = int.Parse(kind.Split(':')[1]);
     var projection = UnitVectors(latent, Dimensions, Seed + 2);
-    return (LowRank(size, Seed), LowRank(queryCount, Seed + 1));
+    return (LowRank(size, Seed), LowRank(queryCount, Seed + 1), sequential);
 
     ReadOnlyMemory<float>[] LowRank(int count, int seed)
     {
@@ -363,6 +473,14 @@ static ReadOnlyMemory<float>[] MiniLmDocSentences(int count)
     return Enumerable.Range(0, count).Select(i => new ReadOnlyMemory<float>(floats, i * Dimensions, Dimensions)).ToArray();
 }
 
+static ReadOnlyMemory<float>[] ReadVectors(string path, int limit)
+{
+    var bytes = File.ReadAllBytes(path);
+    var count = Math.Min(limit, bytes.Length / (Dimensions * sizeof(float)));
+    var floats = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, count * Dimensions * sizeof(float))).ToArray();
+    return Enumerable.Range(0, count).Select(i => new ReadOnlyMemory<float>(floats, i * Dimensions, Dimensions)).ToArray();
+}
+
 static float Gaussian(Random random) =>
     (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
 
@@ -375,6 +493,12 @@ static int[] ExpansionSweep() => Environment.GetEnvironmentVariable("BENCH_EF") 
     var list => list.Split(',').Select(int.Parse).ToArray(),
 };
 
+// BENCH_REPEAT=N runs every search measurement N times in a row (the machine is shared: gives a range).
+static int Repeats() => int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEAT") ?? "1");
+
+static string? LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+
 static int[] ThreadOrder() => Environment.GetEnvironmentVariable("BENCH_THREADS")?.Split(',').Select(int.Parse).ToArray() ?? [1, 2];
 
-internal sealed record Run(double QueriesPerSecond, double P50, double P99, double BytesPerSearch, IReadOnlyList<VectorMatch>[] Results);
+internal sealed record Run(double QueriesPerSecond, double P50, double P90, double P99, double Max, double BytesPerSearch, IReadOnlyList<VectorMatch>[] Results);
