@@ -78,7 +78,11 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
     public async Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, SqlDocumentFilter? filter,
         CancellationToken cancellationToken)
     {
-        var words = KeywordPattern().Matches(query).Select(m => "\"" + m.Value + "\"").Distinct().ToList();
+        var allWords = KeywordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        // Function words match nearly every chunk, and BM25 must score every match: dropping them keeps a question's
+        // cost to its content words (their weight in BM25 is close to nothing anyway).
+        var contentWords = allWords.Where(word => !StopWords.Contains(word)).ToList();
+        var words = (contentWords.Count > 0 ? contentWords : allWords).Select(word => "\"" + word + "\"").ToList();
         if (words.Count == 0)
         {
             return [];
@@ -133,6 +137,16 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex KeywordPattern();
+
+    private static readonly System.Collections.Frozen.FrozenSet<string> StopWords = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+        """
+        a about above after again against all am an and any are as at be because been before being below between both but
+        by can could did do does doing down during each few for from further had has have having he her here hers herself
+        him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only
+        or other our ours ourselves out over own same she should so some such than that the their theirs them themselves
+        then there these they this those through to too under until up very was we were what when where which while who
+        whom why will with would you your yours yourself yourselves
+        """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Forgets deleted chunks, so they can never be served from the cache.</summary>
     public void Evict(IEnumerable<long> chunkIds)
