@@ -503,7 +503,7 @@ def markdown(extra):
         out += ["### Local embeddings: through the service vs raw ONNX Runtime", "",
                 f"Sentences: `{e['sentences_file']}` ({e['distinct_sentences']} distinct, "
                 f"{e['mean_word_pieces']:.1f} word pieces on average), {e['model']}, "
-                f"{e['intra_op_threads']} intra-op threads in both. {len(rounds)} rounds: raw, service, raw, ..., raw, so both "
+                f"{e['intra_op_threads']} intra-op threads in both. {len(rounds)} round{'s' if len(rounds) != 1 else ''}: raw, service, raw, ..., raw, so both "
                 "sides see the same machine load; rates are pooled over the windows.", "",
                 "| path | sentences/s | latency p50 | p99 | CPU cores used |", "|---|---|---|---|---|",
                 f"| service: `POST /embeddings`, 1 sentence per request, {s['connections']} connections (wrk), "
