@@ -4,7 +4,8 @@ Subcommands:
   free-port                          print a free TCP port on 127.0.0.1
   wait-ready URL TIMEOUT_S           poll URL/health/ready until healthy; print the seconds it took
   wait-http URL TIMEOUT_S            poll URL until it answers with any HTTP status
-  cpu PID                            print the process's user+system CPU seconds, then the whole machine's busy seconds
+  cpu PID                            print the process's user+system CPU seconds, the whole machine's busy seconds and
+                                     a JSON object of the CPU seconds of the process's background JIT threads
   ingest --url U --pid P --targets 10000,100000 [--per-doc 1000] [--concurrency 2] [--budget-s 300] [--already N]
                                      POST /documents?wait=true of one-chunk paragraphs, recording RSS at each target
                                      (targets count all chunks, the N an earlier run of the same generator posted
@@ -75,6 +76,28 @@ def cpu_seconds(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     # utime and stime are fields 14 and 15 of /proc/PID/stat; fields[0] here is field 3.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def jit_cpu_seconds(pid):
+    """CPU seconds so far of each live thread of the runtime's background JIT (tier-up to optimised code), by thread
+    id: the runtime ends that thread when idle and starts another, so compare two readings thread by thread."""
+    seconds = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        if text[text.index("(") + 1:text.rindex(")")].startswith(".NET Tiered Com"):
+            fields = text.rsplit(")", 1)[1].split()
+            seconds[tid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def jit_cpu_between(before, after):
+    """JIT CPU seconds between two readings of jit_cpu_seconds; a thread that ended in between is missed, so this
+    is a lower bound."""
+    return sum(value - before.get(tid, 0) for tid, value in after.items())
 
 
 def machine_cpu():
@@ -236,42 +259,148 @@ def mib(n):
     return f"{n / 2**20:,.1f} MiB" if n >= 2**20 else f"{n:,} B"
 
 
+EMBEDDING_TARGET = 0.90
+# Other processes (wrk included) busier than this during a window make the service/raw ratio unreliable: the service's
+# many threads and the raw loop's two do not get the same share of a contended machine.
+QUIET_OTHER_CORES = 0.25
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def assemble_embedding(work):
+    """Service windows 1..R under wrk, raw windows 1..R+1 around them (embedding-raw-i.json): pooled rates, the ratio
+    service / best raw batched rate, and per round the service against the mean of the raw windows on either side."""
+    services, raws = [], []
+    while (service := load(os.path.join(work, f"embedding-service-{len(services) + 1}.json"))) is not None:
+        services.append(service)
+    while (raw := load(os.path.join(work, f"embedding-raw-{len(raws) + 1}.json"))) is not None:
+        raws.append(raw)
+    if not services or len(raws) < len(services) + 1:
+        return None
+
+    windows = []
+    for service in services:
+        wrk = service["wrk"]
+        seconds = wrk["duration_us"] / 1e6
+        ok = wrk["requests"] - wrk["errors"]["status"]
+        windows.append({"seconds": seconds, "requests": wrk["requests"], "ok": ok, "errors": wrk["errors"],
+                        "sentences_per_second": ok / seconds,
+                        "latency_ms": {k: v / 1000 for k, v in wrk["latency_us"].items()},
+                        "service_cpu_cores_used": service["service_cpu_seconds"] / seconds,
+                        # wrk's own CPU is in here: it runs on the same cores.
+                        "other_cpu_cores_busy": (service["machine_cpu_seconds"] - service["service_cpu_seconds"]) / seconds,
+                        "jit_cpu_seconds": service["jit_cpu_seconds"],
+                        "load_average_before": service["load_average_before"]})
+    seconds = sum(w["seconds"] for w in windows)
+    service_rate = sum(w["ok"] for w in windows) / seconds
+    errors = {k: sum(w["errors"][k] for w in windows) for k in services[0]["wrk"]["errors"]}
+
+    def pooled(results, cores_key="cpu_cores_used"):
+        total = sum(r["seconds"] for r in results)
+        return {"windows": len(results), "seconds": total,
+                "sentences": sum(r["sentences"] for r in results),
+                "sentences_per_second": sum(r["sentences"] for r in results) / total,
+                "cpu_cores_used": sum(r[cores_key] * r["seconds"] for r in results) / total,
+                "machine_cpu_cores_busy": sum(r["machine_cpu_cores_busy"] * r["seconds"] for r in results) / total}
+
+    by_batch, sorted_runs = {}, []
+    for raw in raws:
+        for r in raw["results"]:
+            if r.get("sorted_by_length"):
+                sorted_runs.append(r)
+            else:
+                by_batch.setdefault(r["batch_size"], []).append(r)
+    raw_rates = {}
+    for size, results in sorted(by_batch.items()):
+        rates = pooled(results)
+        raw_rates[size] = {"batch_size": size, **rates,
+                           "sentences_per_cpu_second": rates["sentences_per_second"] / rates["cpu_cores_used"],
+                           "batch_ms_p50": median([r["batch_ms_p50"] for r in results]),
+                           "batch_ms_p99": max(r["batch_ms_p99"] for r in results)}
+    batched = [r for size, r in raw_rates.items() if size > 1]
+    best = max(batched, key=lambda r: r["sentences_per_second"])
+
+    def raw_window_rate(raw, size):
+        return next((r["sentences_per_second"] for r in raw["results"]
+                     if r["batch_size"] == size and not r.get("sorted_by_length")), None)
+
+    rounds = []
+    for i, window in enumerate(windows):
+        around = {}
+        for size in raw_rates:
+            if size > 1:
+                rates = [raw_window_rate(raws[i], size), raw_window_rate(raws[i + 1], size)]
+                if None not in rates:
+                    around[size] = sum(rates) / 2
+        size, rate = max(around.items(), key=lambda item: item[1])
+        raw_others = [r["machine_cpu_cores_busy"] - r["cpu_cores_used"] for raw in raws[i:i + 2] for r in raw["results"]
+                      if r["batch_size"] in around]
+        rounds.append({"service_sentences_per_second": window["sentences_per_second"],
+                       "raw_best_sentences_per_second": rate, "raw_best_batch_size": size,
+                       "ratio": window["sentences_per_second"] / rate,
+                       "other_cpu_cores_busy_service": window["other_cpu_cores_busy"],
+                       "other_cpu_cores_busy_raw": max(raw_others)})
+
+    coalesced = [raw["coalesced"] for raw in raws if raw.get("coalesced")]
+    ratio = service_rate / best["sentences_per_second"]
+    service_cores = sum(w["service_cpu_cores_used"] * w["seconds"] for w in windows) / seconds
+    return {
+        "sentences_file": services[0]["sentences_file"],
+        "model": raws[0]["model"], "intra_op_threads": raws[0]["intra_op_threads"],
+        "distinct_sentences": raws[0]["distinct_sentences"], "mean_word_pieces": raws[0]["mean_word_pieces"],
+        "service": {
+            "endpoint": "POST /embeddings, one sentence per request",
+            "connections": services[0]["connections"], "wrk_threads": services[0]["wrk_threads"],
+            "windows": len(windows), "duration_s": seconds, "requests": sum(w["requests"] for w in windows),
+            "errors": errors, "errors_total": sum(errors.values()),
+            "sentences_per_second": service_rate,
+            "latency_ms": {"p50_median_of_windows": median([w["latency_ms"]["p50"] for w in windows]),
+                           "p99_worst_window": max(w["latency_ms"]["p99"] for w in windows)},
+            "service_cpu_cores_used": service_cores,
+            "sentences_per_cpu_second": service_rate / service_cores,
+            "other_cpu_cores_busy": sum(w["other_cpu_cores_busy"] * w["seconds"] for w in windows) / seconds,
+            "jit_cpu_seconds": sum(w["jit_cpu_seconds"] for w in windows),
+            "by_window": windows,
+        },
+        "raw": list(raw_rates.values()),
+        "raw_sorted_by_length": [{**r, "ratio_service_to_it": service_rate / r["sentences_per_second"]} for r in sorted_runs],
+        "coalesced_without_http": {"callers": coalesced[0]["callers"], **pooled(coalesced),
+                                   "ratio_to_best_raw": pooled(coalesced)["sentences_per_second"] / best["sentences_per_second"]}
+        if coalesced else None,
+        "warmup_s": services[0]["warmup_seconds"],
+        "ratio": ratio,
+        "target": EMBEDDING_TARGET,
+        "meets_target": ratio >= EMBEDDING_TARGET,
+        "other_cpu_cores_busy_max": max(max(r["other_cpu_cores_busy_service"], r["other_cpu_cores_busy_raw"]) for r in rounds),
+        "quiet_machine": all(max(r["other_cpu_cores_busy_service"], r["other_cpu_cores_busy_raw"]) < QUIET_OTHER_CORES
+                             for r in rounds),
+        "ratio_baseline": f"the best raw batched rate (batch {best['batch_size']}, pooled over {best['windows']} windows)",
+        "ratio_service_to_raw": {
+            **{f"batch_{r['batch_size']}": service_rate / r["sentences_per_second"] for r in raw_rates.values()},
+            "best_batched": ratio,
+            "best_batch_size": best["batch_size"],
+        },
+        # Less sensitive to other processes than the ratio of rates: what each side gets out of the CPU it was given.
+        "cpu_efficiency_ratio": (service_rate / service_cores) / (best["sentences_per_second"] / best["cpu_cores_used"]),
+        "rounds": rounds,
+        "round_ratio": {"min": min(r["ratio"] for r in rounds), "median": median([r["ratio"] for r in rounds]),
+                        "max": max(r["ratio"] for r in rounds)},
+    }
+
+
 def assemble(args):
     work = args.work
     meta = load(os.path.join(work, "meta.json")) or {}
     phases = load(os.path.join(work, "phases.json")) or {}
     extra = {"smoke": args.smoke, **meta}
 
-    service = load(os.path.join(work, "embedding-service.json"))
-    raw = load(os.path.join(work, "embedding-raw.json"))
-    if service and raw:
-        wrk = service["wrk"]
-        seconds = wrk["duration_us"] / 1e6
-        errors = sum(wrk["errors"].values())
-        ok = wrk["requests"] - wrk["errors"]["status"]
-        service_rate = ok / seconds
-        by_batch = {r["batch_size"]: r for r in raw["results"]}
-        best = max(raw["results"], key=lambda r: r["sentences_per_second"])
-        extra["embedding"] = {
-            "sentences_file": service["sentences_file"],
-            "service": {
-                "endpoint": "POST /embeddings, one sentence per request",
-                "connections": service["connections"], "wrk_threads": service["wrk_threads"],
-                "duration_s": seconds, "requests": wrk["requests"], "errors": wrk["errors"], "errors_total": errors,
-                "sentences_per_second": service_rate,
-                "latency_ms": {k: v / 1000 for k, v in wrk["latency_us"].items()},
-                "service_cpu_cores_used": service["service_cpu_seconds"] / seconds,
-                "machine_cpu_cores_busy": service["machine_cpu_seconds"] / seconds,
-                "load_average_before": service["load_average_before"],
-            },
-            "machine": phases.get("embedding"),
-            "raw": raw,
-            "ratio_service_to_raw": {
-                **{f"batch_{b}": service_rate / r["sentences_per_second"] for b, r in by_batch.items()},
-                "best_batched": service_rate / best["sentences_per_second"],
-                "best_batch_size": best["batch_size"],
-            },
-        }
+    embedding = assemble_embedding(work)
+    if embedding:
+        extra["embedding"] = {**embedding, "machine": phases.get("embedding")}
 
     vector = load(os.path.join(work, "vector.json"))
     if vector:
@@ -345,10 +474,17 @@ def summary(extra):
     if "embedding" in extra:
         e = extra["embedding"]
         s = e["service"]
-        raws = ", ".join(f"batch {r['batch_size']} {r['sentences_per_second']:,.0f}/s" for r in e["raw"]["results"])
+        raws = ", ".join(f"batch {r['batch_size']} {r['sentences_per_second']:,.0f}/s" for r in e["raw"])
+        rr = e["round_ratio"]
         lines.append(f"  embeddings: service {s['sentences_per_second']:,.0f} sentences/s at {s['connections']} connections "
-                     f"(p50 {s['latency_ms']['p50']:.1f} ms, p99 {s['latency_ms']['p99']:.1f} ms, errors {s['errors_total']}); "
-                     f"raw ONNX {raws}; service/raw best {e['ratio_service_to_raw']['best_batched']:.2f}")
+                     f"(p50 {s['latency_ms']['p50_median_of_windows']:.1f} ms, p99 {s['latency_ms']['p99_worst_window']:.1f} ms, "
+                     f"errors {s['errors_total']}); raw ONNX {raws}")
+        lines.append(f"  embeddings: ratio {e['ratio']:.3f} of {e['ratio_baseline']} "
+                     f"(rounds {rr['min']:.3f}-{rr['max']:.3f}, median {rr['median']:.3f}); "
+                     f"target {e['target']:.2f}: {'met' if e['meets_target'] else 'NOT met'}; "
+                     f"sentences per CPU-second {e['cpu_efficiency_ratio']:.3f} of raw; "
+                     f"other processes used up to {e['other_cpu_cores_busy_max']:.2f} cores"
+                     + ("" if e["quiet_machine"] else " (machine busy: the ratio is not reliable, run again when quiet)"))
     if "vector_search" in extra:
         for v in extra["vector_search"]["sizes"]:
             one, two = v.get("top5_1_thread", {}), v.get("top5_2_thread", {})
@@ -370,26 +506,52 @@ def markdown(extra):
     if "embedding" in extra:
         e = extra["embedding"]
         s = e["service"]
-        raw = e["raw"]
+        rounds = e["rounds"]
         out += ["### Local embeddings: through the service vs raw ONNX Runtime", "",
-                f"Sentences: `{e['sentences_file']}` ({raw['distinct_sentences']} distinct, "
-                f"{raw['mean_word_pieces']:.1f} word pieces on average), {raw['model']}, "
-                f"{raw['intra_op_threads']} intra-op threads in both.", "",
+                f"Sentences: `{e['sentences_file']}` ({e['distinct_sentences']} distinct, "
+                f"{e['mean_word_pieces']:.1f} word pieces on average), {e['model']}, "
+                f"{e['intra_op_threads']} intra-op threads in both. {len(rounds)} round{'s' if len(rounds) != 1 else ''}: raw, service, raw, ..., raw, so both "
+                "sides see the same machine load; rates are pooled over the windows.", "",
                 "| path | sentences/s | latency p50 | p99 | CPU cores used |", "|---|---|---|---|---|",
                 f"| service: `POST /embeddings`, 1 sentence per request, {s['connections']} connections (wrk), "
-                f"{s['duration_s']:.0f} s | {s['sentences_per_second']:,.0f} | {s['latency_ms']['p50']:.1f} ms | "
-                f"{s['latency_ms']['p99']:.1f} ms | {s['service_cpu_cores_used']:.2f} (service; whole machine "
-                f"{s['machine_cpu_cores_busy']:.2f} of {extra.get('cores', '?')}) |"]
-        for r in raw["results"]:
+                f"{s['windows']} × {s['duration_s'] / s['windows']:.0f} s | {s['sentences_per_second']:,.0f} | "
+                f"{s['latency_ms']['p50_median_of_windows']:.1f} ms | {s['latency_ms']['p99_worst_window']:.1f} ms | "
+                f"{s['service_cpu_cores_used']:.2f} (other processes, wrk included, {s['other_cpu_cores_busy']:.2f}) |"]
+        for r in e["raw"]:
             out.append(f"| raw: `MiniLmModel.Embed`, batches of {r['batch_size']} from one thread (tokenizing included), "
-                       f"{r['seconds']:.0f} s | {r['sentences_per_second']:,.0f} | {r['batch_ms_p50']:.1f} ms per batch | "
+                       f"{r['windows']} × {r['seconds'] / r['windows']:.0f} s | {r['sentences_per_second']:,.0f} | "
+                       f"{r['batch_ms_p50']:.1f} ms per batch | {r['batch_ms_p99']:.1f} ms | {r['cpu_cores_used']:.2f} "
+                       f"(whole machine {r['machine_cpu_cores_busy']:.2f}) |")
+        for r in e.get("raw_sorted_by_length") or []:
+            out.append(f"| raw, for reference: batches of {r['batch_size']} of the sentences sorted by length (next to no "
+                       f"padding), 1 × {r['seconds']:.0f} s | {r['sentences_per_second']:,.0f} | {r['batch_ms_p50']:.1f} ms per batch | "
                        f"{r['batch_ms_p99']:.1f} ms | {r['cpu_cores_used']:.2f} (whole machine {r['machine_cpu_cores_busy']:.2f}) |")
-        ratio = e["ratio_service_to_raw"]
-        out += ["", f"Service / raw: {percent(ratio['best_batched'])} of the best batched rate (batch {ratio['best_batch_size']}); "
-                + ", ".join(f"{percent(v)} of batch {k.split('_')[1]}" for k, v in ratio.items() if k.startswith("batch_")) + ".",
+        c = e.get("coalesced_without_http")
+        if c:
+            out.append(f"| generator without HTTP: {c['callers']} concurrent single-sentence callers, "
+                       f"{c['windows']} × {c['seconds'] / c['windows']:.0f} s | {c['sentences_per_second']:,.0f} | | | "
+                       f"{c['cpu_cores_used']:.2f} (whole machine {c['machine_cpu_cores_busy']:.2f}) |")
+        rr = e["round_ratio"]
+        out += ["", f"**Service / raw: {e['ratio']:.3f}** of {e['ratio_baseline']}; target {e['target']:.2f} "
+                f"{'met' if e['meets_target'] else '**not met**'}. Per round, against the raw windows on either side: "
+                + ", ".join(f"{r['ratio']:.3f}" for r in rounds) + f" (median {rr['median']:.3f}). Other processes used "
+                + ", ".join(f"{max(r['other_cpu_cores_busy_service'], r['other_cpu_cores_busy_raw']):.2f}" for r in rounds)
+                + f" cores at most in each round ({'quiet enough' if e['quiet_machine'] else f'over {QUIET_OTHER_CORES}: the ratio is not reliable'}). Sentences per CPU-second of "
+                f"the process, less sensitive to other load: service {s['sentences_per_cpu_second']:,.0f}, raw batch "
+                f"{e['ratio_service_to_raw']['best_batch_size']} {next(r for r in e['raw'] if r['batch_size'] == e['ratio_service_to_raw']['best_batch_size'])['sentences_per_cpu_second']:,.0f} "
+                f"({e['cpu_efficiency_ratio']:.3f}).",
+                f"The service's background JIT used at least {s['jit_cpu_seconds']:.2f} CPU-s during the measured windows "
+                f"(after a {e['warmup_s']:.0f} s warm-up; tier-up takes about 2 CPU-s in the first seconds under load).",
+                "All ratios: " + ", ".join(f"{percent(v)} of batch {k.split('_')[1]}" for k, v in e["ratio_service_to_raw"].items()
+                                           if k.startswith("batch_")) + (f"; the generator without HTTP reached {percent(c['ratio_to_best_raw'])}" if c else "") + ".",
+                "The baseline batches take the sentences in file order and pad each batch to its longest sentence, as "
+                "batching texts as they arrive does; the service sorts the texts it has queued by length and splits them into "
+                "runs of similar length (src/Groundwork/Embeddings/EmbeddingBatcher.cs, PaddingPlanner.cs), so part of what it "
+                "gains is padding the baseline does not avoid"
+                + "".join(f"; against batches of the sentences sorted by length it reaches {percent(r['ratio_service_to_it'])}"
+                          for r in e.get("raw_sorted_by_length") or []) + ".",
                 "wrk errors: " + (", ".join(f"{k} {v}" for k, v in s["errors"].items() if v) or "none") + ". "
-                "Each request runs its own ONNX batch of one on its request thread; concurrent requests run side by side, "
-                "which is not the same as batching them. wrk (1 thread) ran on the same cores as the service.",
+                "wrk (1 thread) ran on the same cores as the service.",
                 machine_note(e.get("machine")), ""]
         out = [line for i, line in enumerate(out) if line or not (i and not out[i - 1])]
     if "vector_search" in extra:
@@ -489,7 +651,7 @@ def main():
         print(f"{wait_http(args.url, args.timeout):.3f}")
     elif args.command == "cpu":
         busy, _ = machine_cpu()
-        print(f"{cpu_seconds(args.pid)} {busy}")
+        print(f"{cpu_seconds(args.pid)} {busy} {json.dumps(jit_cpu_seconds(args.pid), separators=(',', ':'))}")
     elif args.command == "memory":
         print(json.dumps(proc_memory(args.pid)))
     elif args.command == "ingest":

@@ -6,7 +6,8 @@ namespace Groundwork.Embeddings;
 /// <summary>
 /// Coalesces small concurrent embedding requests into shared ONNX runs. One per model (so one per process and
 /// intra-op thread count), like the model itself: a single background thread takes whatever texts are queued,
-/// up to <see cref="LocalMiniLmEmbeddingGenerator.MaxBatchSize"/>, runs them and completes their requests.
+/// up to <see cref="LocalMiniLmEmbeddingGenerator.MaxBatchSize"/>, runs them sorted by length in the runs
+/// <see cref="PaddingPlanner"/> chooses, and completes each run's requests as soon as it is done.
 /// </summary>
 /// <remarks>
 /// Nothing waits for a batch to fill: a lone text runs as soon as the thread wakes. Texts queue up only while a run
@@ -64,6 +65,8 @@ internal sealed class EmbeddingBatcher
         var taken = new List<Item>(MaxBatchSize);
         var batch = new int[MaxBatchSize][];
         var vectors = new float[MaxBatchSize][];
+        var lengths = new int[MaxBatchSize];
+        var runEnds = new int[MaxBatchSize];
         while (true)
         {
             if (!queue.Reader.TryRead(out var first))
@@ -87,19 +90,16 @@ internal sealed class EmbeddingBatcher
             }
 
             taken.Sort(static (a, b) => a.Length.CompareTo(b.Length));
-
-            // Padding costs as much as real tokens: one long text among short ones would make every row as long,
-            // so a text more than twice as long as the shortest of the run starts a new run.
-            for (var start = 0; start < taken.Count;)
+            for (var i = 0; i < taken.Count; i++)
             {
-                var end = start + 1;
-                while (end < taken.Count && taken[end].Length <= 2 * taken[start].Length)
-                {
-                    end++;
-                }
+                lengths[i] = taken[i].Length;
+            }
 
-                RunOnce(taken, start, end - start, batch, vectors);
-                start = end;
+            // Padding costs as much as real tokens, so texts of similar length run together.
+            var runs = PaddingPlanner.Plan(lengths.AsSpan(0, taken.Count), MaxBatchSize, runEnds);
+            for (int run = 0, start = 0; run < runs; start = runEnds[run++])
+            {
+                RunOnce(taken, start, runEnds[run] - start, batch, vectors);
             }
         }
     }

@@ -146,7 +146,7 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
 
         var model = Model;
 
-        // Batching texts of similar length keeps padding, which costs as much compute as real tokens, small.
+        // Runs of texts of similar length keep padding, which costs as much compute as real tokens, small.
         var order = new int[tokenIds.Count];
         var lengths = new int[tokenIds.Count];
         for (var i = 0; i < order.Length; i++)
@@ -156,13 +156,15 @@ public sealed class LocalMiniLmEmbeddingGenerator : IEmbeddingGenerator<string, 
         }
 
         Array.Sort(lengths, order);
+        var runEnds = new int[order.Length];
+        var runs = PaddingPlanner.Plan(lengths, MaxBatchSize, runEnds);
 
         var batch = new int[Math.Min(MaxBatchSize, order.Length)][];
         var batchVectors = new float[batch.Length][];
-        for (var start = 0; start < order.Length; start += MaxBatchSize)
+        for (int run = 0, start = 0; run < runs; start = runEnds[run++])
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var size = Math.Min(MaxBatchSize, order.Length - start);
+            var size = runEnds[run] - start;
             for (var i = 0; i < size; i++)
             {
                 batch[i] = tokenIds[order[start + i]];
