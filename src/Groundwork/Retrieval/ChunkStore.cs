@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.RegularExpressions;
 using Groundwork.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -13,7 +12,7 @@ namespace Groundwork.Retrieval;
 /// Recently read chunks are kept in a bounded cache: a chunk never changes (a new version of a document gets new
 /// chunk ids, never reused), so an entry only has to go when its chunk is deleted (<see cref="Evict"/>).
 /// </summary>
-public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
+public sealed class ChunkStore(IOptions<StorageOptions> storage)
 {
     private const int CacheCapacity = 20_000;
 
@@ -64,58 +63,6 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
         return found;
     }
 
-    /// <summary>
-    /// The chunks whose text best matches the words of <paramref name="query"/> by BM25 (SQLite FTS5), best first.
-    /// Each word is quoted, so query text is never read as FTS syntax; a chunk needs any one of the words.
-    /// </summary>
-    public Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, CancellationToken cancellationToken) =>
-        KeywordSearchAsync(query, limit, filter: null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="KeywordSearchAsync(string, int, CancellationToken)"/>, among the chunks whose document meets
-    /// <paramref name="filter"/>: the condition is part of the query, so the limit is filled with matching chunks.
-    /// </summary>
-    public async Task<IReadOnlyList<VectorMatch>> KeywordSearchAsync(string query, int limit, SqlDocumentFilter? filter,
-        CancellationToken cancellationToken)
-    {
-        var allWords = KeywordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        // Function words match nearly every chunk, and BM25 must score every match: dropping them keeps a question's
-        // cost to its content words (their weight in BM25 is close to nothing anyway).
-        var contentWords = allWords.Where(word => !StopWords.Contains(word)).ToList();
-        var words = (contentWords.Count > 0 ? contentWords : allWords).Select(word => "\"" + word + "\"").ToList();
-        if (words.Count == 0)
-        {
-            return [];
-        }
-
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        if (filter is null)
-        {
-            command.CommandText = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH $query ORDER BY bm25(chunks_fts) LIMIT $limit";
-        }
-        else
-        {
-            command.CommandText = "SELECT chunks_fts.rowid, bm25(chunks_fts) FROM chunks_fts " +
-                                  "JOIN chunks c ON c.Id = chunks_fts.rowid JOIN documents d ON d.Id = c.DocumentId " +
-                                  $"WHERE chunks_fts MATCH $query AND ({filter.Condition}) ORDER BY bm25(chunks_fts) LIMIT $limit";
-            filter.AddParametersTo(command);
-        }
-
-        command.Parameters.AddWithValue("$query", string.Join(" OR ", words));
-        command.Parameters.AddWithValue("$limit", limit);
-        var matches = new List<VectorMatch>(limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            // bm25() is lower for better matches; negate it so that, as for vectors, higher is better.
-            matches.Add(new VectorMatch(reader.GetInt64(0), (float)-reader.GetDouble(1)));
-        }
-
-        return matches;
-    }
-
     /// <summary>The ids of the chunks whose document meets <paramref name="filter"/>.</summary>
     public async Task<HashSet<long>> ChunkIdsMatchingAsync(SqlDocumentFilter filter, CancellationToken cancellationToken)
     {
@@ -134,19 +81,6 @@ public sealed partial class ChunkStore(IOptions<StorageOptions> storage)
 
         return chunkIds;
     }
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
-    private static partial Regex KeywordPattern();
-
-    private static readonly System.Collections.Frozen.FrozenSet<string> StopWords = System.Collections.Frozen.FrozenSet.ToFrozenSet(
-        """
-        a about above after again against all am an and any are as at be because been before being below between both but
-        by can could did do does doing down during each few for from further had has have having he her here hers herself
-        him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only
-        or other our ours ourselves out over own same she should so some such than that the their theirs them themselves
-        then there these they this those through to too under until up very was we were what when where which while who
-        whom why will with would you your yours yourself yourselves
-        """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Forgets deleted chunks, so they can never be served from the cache.</summary>
     public void Evict(IEnumerable<long> chunkIds)

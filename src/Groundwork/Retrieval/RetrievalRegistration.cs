@@ -11,6 +11,7 @@ public static class RetrievalRegistration
         builder.Services.AddSingleton<ChunkIndex>();
         builder.Services.AddHostedService<ChunkIndexHost>();
         builder.Services.AddSingleton<ChunkStore>();
+        builder.Services.AddSingleton<KeywordSearch>();
         builder.AddValidatedOptions<SearchOptions>(SearchOptions.Section);
         builder.Services.AddSingleton<ChunkSearch>();
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddDocumentTransformer<SearchFilterSchemaTransformer>());

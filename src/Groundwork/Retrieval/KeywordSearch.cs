@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Text.RegularExpressions;
+using Groundwork.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Groundwork.Retrieval;
+
+/// <summary>
+/// Finds chunks by their words: BM25 over the SQLite FTS5 index of chunk text, best first.
+/// Each word is quoted, so query text is never read as FTS syntax.
+/// </summary>
+/// <remarks>
+/// FTS5 scores every row its expression matches (about 1 µs each), and a question's words joined by OR match most
+/// of a large index. So a search runs in two steps, like Lucene's common-terms query:
+/// <list type="number">
+/// <item>the chunks that contain every word, by BM25 over all the words; cheap, because FTS5 intersects the word
+/// lists before scoring;</item>
+/// <item>only if that finds fewer than asked: chunks that contain any of the rarest words, as many of them as match
+/// at most <see cref="SearchOptions.KeywordFallbackMaxRows"/> chunks together (the rarest one at least), by BM25 over
+/// those words. Frequent words weigh little in BM25 anyway.</item>
+/// </list>
+/// English function words are left out (unless the query has nothing else), and so are words no chunk contains and,
+/// while rarer ones remain, words in more than half of the chunks (BM25 weighs them at zero).
+/// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>: it only steers the
+/// plan, so a slightly old count costs at most some speed. A word no chunk contains is never remembered as such.
+/// </remarks>
+public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOptions> storage, IOptions<SearchOptions> options)
+{
+    private const int WordCountCapacity = 50_000;
+    private static readonly TimeSpan WordCountLifetime = TimeSpan.FromSeconds(30);
+
+    private readonly string _connectionString = InfrastructureRegistration.ConnectionString(storage.Value);
+    private readonly ConcurrentDictionary<string, (long Chunks, long CountedAt)> _chunksWithWord = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> chunks for <paramref name="query"/>, chunks with every word first. The second
+    /// step (chunks with some of the words) runs only when the first finds fewer than <paramref name="fillTo"/>.
+    /// With a <paramref name="filter"/>, only chunks whose document meets it are considered: the condition is part of
+    /// each query, so the limit is filled with matching chunks.
+    /// </summary>
+    public async Task<IReadOnlyList<VectorMatch>> SearchAsync(string query, int limit, int fillTo, SqlDocumentFilter? filter,
+        CancellationToken cancellationToken)
+    {
+        var allWords = WordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var contentWords = allWords.Where(word => !StopWords.Contains(word)).ToList();
+        var candidates = contentWords.Count > 0 ? contentWords : allWords;
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        var words = new List<(string Word, long Chunks)>(candidates.Count);
+        foreach (var word in candidates)
+        {
+            var chunks = await ChunksWithWordAsync(connection, word, cancellationToken);
+            if (chunks > 0)
+            {
+                words.Add((word, chunks));
+            }
+        }
+
+        if (words.Count == 0)
+        {
+            return [];
+        }
+
+        // FTS5's BM25 gives a word found in more than half of the chunks no weight (its idf is clamped to ~0), yet
+        // still walks the word's whole list of chunks on every query: leave such words out while others remain.
+        var chunkCount = index.Count;
+        if (words.Exists(word => word.Chunks * 2 <= chunkCount))
+        {
+            words.RemoveAll(word => word.Chunks * 2 > chunkCount);
+        }
+
+        words.Sort((a, b) => a.Chunks.CompareTo(b.Chunks));
+        var found = await RankAsync(connection, string.Join(" AND ", words.Select(w => Quote(w.Word))), limit, filter, cancellationToken);
+        if (found.Count >= Math.Min(fillTo, limit) || words.Count == 1)
+        {
+            return found;
+        }
+
+        var rarest = new List<string> { words[0].Word };
+        var rows = words[0].Chunks;
+        for (var i = 1; i < words.Count && rows + words[i].Chunks <= options.Value.KeywordFallbackMaxRows; i++)
+        {
+            rows += words[i].Chunks;
+            rarest.Add(words[i].Word);
+        }
+
+        var some = await RankAsync(connection, string.Join(" OR ", rarest.Select(Quote)), limit, filter, cancellationToken);
+        var seen = found.Select(match => match.ChunkId).ToHashSet();
+        foreach (var match in some)
+        {
+            if (found.Count == limit)
+            {
+                break;
+            }
+
+            if (seen.Add(match.ChunkId))
+            {
+                found.Add(match);
+            }
+        }
+
+        return found;
+    }
+
+    private static async Task<List<VectorMatch>> RankAsync(SqliteConnection connection, string expression, int limit,
+        SqlDocumentFilter? filter, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        if (filter is null)
+        {
+            command.CommandText = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH $query ORDER BY bm25(chunks_fts) LIMIT $limit";
+        }
+        else
+        {
+            command.CommandText = "SELECT chunks_fts.rowid, bm25(chunks_fts) FROM chunks_fts " +
+                                  "JOIN chunks c ON c.Id = chunks_fts.rowid JOIN documents d ON d.Id = c.DocumentId " +
+                                  $"WHERE chunks_fts MATCH $query AND ({filter.Condition}) ORDER BY bm25(chunks_fts) LIMIT $limit";
+            filter.AddParametersTo(command);
+        }
+
+        command.Parameters.AddWithValue("$query", expression);
+        command.Parameters.AddWithValue("$limit", limit);
+        var matches = new List<VectorMatch>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // bm25() is lower for better matches; negate it so that, as for vectors, higher is better.
+            matches.Add(new VectorMatch(reader.GetInt64(0), (float)-reader.GetDouble(1)));
+        }
+
+        return matches;
+    }
+
+    private async Task<long> ChunksWithWordAsync(SqliteConnection connection, string word, CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        if (_chunksWithWord.TryGetValue(word, out var known) && now - known.CountedAt < WordCountLifetime.TotalMilliseconds)
+        {
+            return known.Chunks;
+        }
+
+        await using var command = connection.CreateCommand();
+        // Counting walks the word's list of chunks without scoring: about 0.1 ms per 2,000 chunks.
+        command.CommandText = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH $word";
+        command.Parameters.AddWithValue("$word", Quote(word));
+        var chunks = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        if (chunks > 0)
+        {
+            if (_chunksWithWord.Count >= WordCountCapacity)
+            {
+                _chunksWithWord.Clear();
+            }
+
+            _chunksWithWord[word] = (chunks, now);
+        }
+
+        return chunks;
+    }
+
+    private static string Quote(string word) => "\"" + word + "\"";
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex WordPattern();
+
+    private static readonly FrozenSet<string> StopWords = FrozenSet.ToFrozenSet(
+        """
+        a about above after again against all am an and any are as at be because been before being below between both but
+        by can could did do does doing down during each few for from further had has have having he her here hers herself
+        him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only
+        or other our ours ourselves out over own same she should so some such than that the their theirs them themselves
+        then there these they this those through to too under until up very was we were what when where which while who
+        whom why will with would you your yours yourself yourselves
+        """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries), StringComparer.OrdinalIgnoreCase);
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Groundwork.Tests.Retrieval;
+
+/// <summary>
+/// How keyword search plans a query over SQLite FTS5: chunks with every word first, then chunks with the rarest words,
+/// as many of those as <c>Search:KeywordFallbackMaxRows</c> allows.
+/// </summary>
+public sealed class KeywordSearchTests
+{
+    private static readonly string[] Corpus =
+    [
+        "The turbine bearings were inspected on Monday morning by the night crew.",
+        // Two of the query's words, many times each: plain OR-ed BM25 ranks this above the chunk that has all three.
+        "Turbine bearings, turbine bearings: turbine bearings everywhere.",
+        "Every valve was inspected after the storm.",
+        "The pumps were inspected and passed.",
+        // inspected is in four of the nine chunks: fewer than half, so it keeps a BM25 weight and is searched for.
+        "Inspected cables are tagged in yellow.",
+        "All exits were checked by the fire warden.",
+        "The turbine hall is painted green.",
+        "A second turbine arrives in spring.",
+        "The reactor is kept cold by liquid helium.",
+    ];
+
+    [Fact]
+    public async Task ChunksContainingEveryWordRankFirstAndUnknownWordsAreIgnored()
+    {
+        await using var app = new GroundworkApp();
+        var ids = await AddCorpusAsync(app);
+
+        var found = await SearchAsync(app, "turbine bearings inspected zeppelin", topK: 9);
+
+        Assert.Equal(ids[0], found[0]);
+        Assert.Contains(ids[1], found);
+    }
+
+    [Fact]
+    public async Task AWordInMoreThanHalfOfTheChunksIsNotRequired()
+    {
+        await using var app = new GroundworkApp();
+        var ids = await AddCorpusAsync(app);
+        await app.AddDocumentAsync("Note 9", "The generator was inspected twice.");
+        await app.AddDocumentAsync("Note 10", "The crane was inspected in May.");
+
+        // Now inspected is in six chunks of eleven: BM25 gives it no weight, so it is not searched for, and the chunk
+        // with the most of the other words comes first although it lacks inspected.
+        var found = await SearchAsync(app, "turbine bearings inspected", topK: 9);
+
+        Assert.Equal([ids[1], ids[0]], found[..2]);
+        Assert.Equal(new[] { ids[0], ids[1], ids[6], ids[7] }.Order(), found.Order());
+    }
+
+    [Fact]
+    public async Task WhenNoChunkHasEveryWordChunksWithSomeOfThemAreFound()
+    {
+        await using var app = new GroundworkApp();
+        var ids = await AddCorpusAsync(app);
+
+        var found = await SearchAsync(app, "helium turbine", topK: 9);
+
+        Assert.Equal(ids[8], found[0]);
+        Assert.Equal(new[] { ids[0], ids[1], ids[6], ids[7], ids[8] }.Order(), found.Order());
+    }
+
+    [Fact]
+    public async Task TheFallbackTakesOnlyTheRarestWordsThatFitTheRowBudget()
+    {
+        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:KeywordFallbackMaxRows"] = "1" });
+        var ids = await AddCorpusAsync(app);
+
+        // helium is in one chunk, turbine in four: with a budget of one row only helium is searched.
+        Assert.Equal([ids[8]], await SearchAsync(app, "helium turbine", topK: 9));
+    }
+
+    private static async Task<long[]> AddCorpusAsync(GroundworkApp app)
+    {
+        var ids = new long[Corpus.Length];
+        for (var i = 0; i < Corpus.Length; i++)
+        {
+            ids[i] = await app.AddDocumentAsync($"Note {i}", Corpus[i]);
+        }
+
+        return ids;
+    }
+
+    private static async Task<long[]> SearchAsync(GroundworkApp app, string query, int topK)
+    {
+        using var client = app.CreateClient();
+        var response = await client.PostAsJsonAsync("/search", new { query, mode = "keyword", top_k = topK }, GroundworkApp.Json,
+            TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        return [.. body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("document_id").GetInt64())];
+    }
+}
