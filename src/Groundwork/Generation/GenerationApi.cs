@@ -22,7 +22,8 @@ public static class GenerationApi
             .WithName("Generate")
             .WithSummary("Answer a question from the indexed documents")
             .WithDescription(
-                "Retrieves the 5 best chunks for the text by hybrid search (vector and keyword rankings fused by reciprocal rank), " +
+                "Retrieves the 5 best chunks for the text by hybrid search (vector and keyword rankings fused by reciprocal rank; " +
+                "the server setting Search:GenerateMode can make it vector or keyword only), " +
                 "gives them to the chosen model as numbered passages with instructions to cite them as [n], and maps the citation " +
                 "markers of the answer back to the passages. `sources` lists the passages in prompt order with their `number`, " +
                 "where they sit in their document (`start_offset`/`end_offset`, and `page_start`/`page_end` for PDFs) and whether " +

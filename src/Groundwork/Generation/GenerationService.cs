@@ -1,14 +1,16 @@
 using Groundwork.Models;
 using Groundwork.Retrieval;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 
 namespace Groundwork.Generation;
 
 /// <summary>
-/// The post's pipeline: take the top passages for the question (by meaning and by words), ask the model with them
-/// numbered, and map the [n] markers of its answer back to the passages.
+/// The post's pipeline: take the top passages for the question (by meaning and by words unless
+/// <see cref="SearchOptions.GenerateMode"/> says otherwise), ask the model with them numbered, and map the [n] markers
+/// of its answer back to the passages.
 /// </summary>
-public sealed class GenerationService(ModelRegistry models, ChunkSearch search)
+public sealed class GenerationService(ModelRegistry models, ChunkSearch search, IOptions<SearchOptions> searchOptions)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
@@ -17,7 +19,7 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search)
     {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
-        var chunks = await search.SearchAsync(request.Text, PassageCount, SearchMode.Hybrid, cancellationToken);
+        var chunks = await search.SearchAsync(request.Text, PassageCount, searchOptions.Value.GenerateMode, cancellationToken);
         var passages = new Passage[chunks.Count];
         for (var i = 0; i < chunks.Count; i++)
         {

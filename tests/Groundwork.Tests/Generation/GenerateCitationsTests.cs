@@ -57,8 +57,35 @@ public sealed class GenerateCitationsTests : AppTest
     [Fact]
     public async Task HybridRetrievalFindsAnExactProductCodeThatVectorSearchMisses()
     {
-        const string question = "Which warranty covers XR-7730?";
-        var catalogue = await App.AddDocumentAsync("Catalogue", "Catalogue entry XR-7730: a brass hinge for garden gates, sold in packs of four.");
+        var catalogue = await AddWarrantyCorpusAsync(App);
+        // The premise: by meaning alone the catalogue entry is not among the top 5; by words it is the best match.
+        Assert.DoesNotContain(catalogue, await SearchDocumentIdsAsync(WarrantyQuestion, "vector"));
+        Assert.Equal(catalogue, (await SearchDocumentIdsAsync(WarrantyQuestion, "keyword"))[0]);
+
+        var answer = await App.GenerateAsync(new { text = WarrantyQuestion, model = "local" });
+
+        Assert.Contains(catalogue, answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64()));
+    }
+
+    [Fact]
+    public async Task GenerateModeVectorRetrievesByMeaningOnly()
+    {
+        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:GenerateMode"] = "vector" });
+        var catalogue = await AddWarrantyCorpusAsync(app);
+
+        var answer = await app.GenerateAsync(new { text = WarrantyQuestion, model = "local" });
+
+        var sources = answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64()).ToArray();
+        Assert.Equal(5, sources.Length);
+        Assert.DoesNotContain(catalogue, sources);
+    }
+
+    private const string WarrantyQuestion = "Which warranty covers XR-7730?";
+
+    /// <summary>Seven guarantee policies and one catalogue entry that only shares the product code with the question.</summary>
+    private static async Task<long> AddWarrantyCorpusAsync(GroundworkApp app)
+    {
+        var catalogue = await app.AddDocumentAsync("Catalogue", "Catalogue entry XR-7730: a brass hinge for garden gates, sold in packs of four.");
         string[] guarantees =
         [
             "Kettles come with a two-year guarantee against manufacturing defects.",
@@ -71,16 +98,10 @@ public sealed class GenerateCitationsTests : AppTest
         ];
         foreach (var (text, i) in guarantees.Select((text, i) => (text, i)))
         {
-            await App.AddDocumentAsync($"Guarantee policy {i + 1}", text);
+            await app.AddDocumentAsync($"Guarantee policy {i + 1}", text);
         }
 
-        // The premise: by meaning alone the catalogue entry is not among the top 5; by words it is the best match.
-        Assert.DoesNotContain(catalogue, await SearchDocumentIdsAsync(question, "vector"));
-        Assert.Equal(catalogue, (await SearchDocumentIdsAsync(question, "keyword"))[0]);
-
-        var answer = await App.GenerateAsync(new { text = question, model = "local" });
-
-        Assert.Contains(catalogue, answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64()));
+        return catalogue;
     }
 
     [Fact]
