@@ -58,62 +58,10 @@ parts=",${EXTRA_PARTS:-embedding,vector,memory},"
 connections=64
 
 work=$(mktemp -d -t groundwork-extra.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  if [[ -n ${EXTRA_KEEP_WORK:-} ]]; then
-    echo "raw outputs kept in $work" >&2
-  else
-    rm -rf "$work"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '[extra %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-load_average() { cut -d' ' -f1-3 /proc/loadavg; }
-
-# Starts a process in the background, its output in $work/<name>.log; its pid is left in $started.
-start() {
-  local name=$1
-  shift
-  "$@" >"$work/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-}
-
-# Runs a command to completion in the background and waits for it, so a signal to this script stops it at once
-# (bash runs traps only between foreground commands, but interrupts wait).
-run() {
-  local status=0
-  "$@" &
-  local pid=$!
-  pids+=("$pid")
-  wait "$pid" || status=$?
-  forget "$pid"
-  return "$status"
-}
-
-forget() {
-  local kept=() other
-  for other in "${pids[@]}"; do
-    [[ $other == "$1" ]] || kept+=("$other")
-  done
-  pids=("${kept[@]}")
-}
-
-# SIGTERM and wait: ASP.NET Core shuts down gracefully (the service saves its vector index).
-stop() {
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget "$1"
-}
+log_tag=extra
+keep_work=${EXTRA_KEEP_WORK:-}
+# shellcheck source=lib/processes.sh
+source bench/lib/processes.sh
 
 service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
 upstream_dll=src/Groundwork.FakeUpstream/bin/Release/net10.0/Groundwork.FakeUpstream.dll
@@ -154,7 +102,7 @@ start service dotnet "$root/$service_dll" --urls "http://127.0.0.1:$port" --Stor
 service_pid=$started
 $helper wait-ready "http://127.0.0.1:$port" 60 >/dev/null
 export SENTENCES="$root/bench/sentences.txt"
-run wrk -t1 -c$connections -d${warmup_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk-warmup.txt"
+run env QUERIES=bench/sentences.txt TARGET=embeddings MODEL=all-MiniLM-L6-v2 wrk -t1 -c$connections -d${warmup_seconds}s --timeout 10s -s bench/lib/queries.lua "http://127.0.0.1:$port" >"$work/wrk-warmup.txt"
 # Batches of 32 and 64 in every raw window; the first also measures, for reference only, batches of 1, batches of 32
 # sorted by length (no padding) and the generator with 64 concurrent callers but no HTTP.
 raw_window() {
@@ -169,10 +117,10 @@ for round in $(seq 1 "$rounds"); do
   else
     raw_window "$round" 32,64
   fi
-  run wrk -t1 -c$connections -d2s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >/dev/null
+  run env QUERIES=bench/sentences.txt TARGET=embeddings MODEL=all-MiniLM-L6-v2 wrk -t1 -c$connections -d2s --timeout 10s -s bench/lib/queries.lua "http://127.0.0.1:$port" >/dev/null
   load_before=$(load_average)
   cpu_before=$($helper cpu "$service_pid")
-  run wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/embeddings.lua "http://127.0.0.1:$port" >"$work/wrk-$round.txt"
+  run env QUERIES=bench/sentences.txt TARGET=embeddings MODEL=all-MiniLM-L6-v2 wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/lib/queries.lua "http://127.0.0.1:$port" >"$work/wrk-$round.txt"
   cpu_after=$($helper cpu "$service_pid")
   $python - "$work" "$round" "$connections" "$cpu_before" "$cpu_after" "$load_before" "$warmup_seconds" <<'EOF'
 import json, sys

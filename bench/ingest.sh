@@ -23,24 +23,21 @@ if [[ $build == 1 ]]; then
 fi
 binary=src/Groundwork/bin/Release/net10.0/Groundwork.dll
 work=$(mktemp -d -t groundwork-ingest.XXXXXX)
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+log_tag=ingest
+# shellcheck source=lib/processes.sh
+source bench/lib/processes.sh
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 bench/extra.py free-port)
 results=()
 for shape in documents single; do
   rm -rf "$work/data"
-  Urls=http://127.0.0.1:$port Storage__Path=$work/data OPENAI_API_KEY= ANTHROPIC_API_KEY= \
-    dotnet "$binary" >"$work/service-$shape.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break
-    sleep 0.1
-  done
-  echo "[ingest] $shape: $paragraphs paragraphs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  results+=("$(python3 bench/lib/bulk_ingest.py "http://127.0.0.1:$port" --paragraphs "$paragraphs" --shape "$shape")")
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  start "service-$shape" env Urls=http://127.0.0.1:$port Storage__Path=$work/data OPENAI_API_KEY= ANTHROPIC_API_KEY= \
+    dotnet "$binary"
+  service=$started
+  python3 bench/extra.py wait-ready "http://127.0.0.1:$port" 60 >/dev/null
+  log "$shape: $paragraphs paragraphs, load $(load_average)"
+  results+=("$(run python3 bench/lib/bulk_ingest.py "http://127.0.0.1:$port" --paragraphs "$paragraphs" --shape "$shape")")
+  stop "$service"
 done
 
 out=bench/results/ingest-$(date -u +%Y-%m-%d-%H%M%S).json

@@ -66,59 +66,10 @@ index_results=${SCALE_INDEX_RESULTS:-}
 parts=",${SCALE_PARTS:-service,index},"
 
 work=$(mktemp -d -t groundwork-scale.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  if [[ -n ${SCALE_KEEP_WORK:-} ]]; then
-    echo "raw outputs kept in $work" >&2
-  else
-    rm -rf "$work"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The process helpers are those of bench/extra.sh.
-log() { printf '[scale %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-load_average() { cut -d' ' -f1-3 /proc/loadavg; }
-
-start() {
-  local name=$1
-  shift
-  "$@" >"$work/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-}
-
-run() {
-  local status=0
-  "$@" &
-  local pid=$!
-  pids+=("$pid")
-  wait "$pid" || status=$?
-  forget "$pid"
-  return "$status"
-}
-
-forget() {
-  local kept=() other
-  for other in "${pids[@]}"; do
-    [[ $other == "$1" ]] || kept+=("$other")
-  done
-  pids=("${kept[@]}")
-}
-
-stop() {
-  kill -TERM "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  forget "$1"
-}
+log_tag=scale
+keep_work=${SCALE_KEEP_WORK:-}
+# shellcheck source=lib/processes.sh
+source bench/lib/processes.sh
 
 note() { $helper note "$work" "$@"; }
 
@@ -216,7 +167,7 @@ for size in ${sizes//,/ }; do
         output="$work/$size/wrk-$target-$connections-$repeat.txt"
         before=$(load_average)
         QUERIES="$work/queries/queries.txt" TARGET=$target TOP_K=10 MODE=vector \
-          run wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/scale.lua "$url" >"$output"
+          run wrk -t1 -c$connections -d${wrk_seconds}s --timeout 10s -s bench/lib/queries.lua "$url" >"$output"
         note "$key.wrk.${target}_c$connections.$repeat" --wrk "$output" --load-before "$before"
       done
     done

@@ -428,20 +428,37 @@ static ReadOnlyMemory<float>[] MiniLmDocSentences(int count)
             Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
             Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "packs"),
         };
-        var summary = new System.Text.RegularExpressions.Regex("<summary>(.*?)</summary>", System.Text.RegularExpressions.RegexOptions.Singleline);
         var tag = new System.Text.RegularExpressions.Regex("<[^>]+>");
-        var sentences = roots.Where(Directory.Exists)
-            .SelectMany(root => Directory.EnumerateFiles(root, "*.xml", SearchOption.AllDirectories))
-            .SelectMany(file => summary.Matches(File.ReadAllText(file)).Select(m => System.Net.WebUtility.HtmlDecode(
-                string.Join(' ', tag.Replace(m.Groups[1].Value, " ").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))))
-            .Where(text => text.Length is >= 30 and <= 400)
-            .Distinct()
-            .Order(StringComparer.Ordinal)
-            .ToArray();
+        var files = roots.Where(Directory.Exists)
+            .SelectMany(root => Directory.EnumerateFiles(root, "*.xml", SearchOption.AllDirectories)).ToArray();
+        var sentences = DocTexts(files, "<summary>(.*?)</summary>", minLength: 30);
         new Random(Seed).Shuffle(sentences);
         if (sentences.Length < count)
         {
+            // Beyond the summaries (~78k), the texts of parameters, return values, remarks and exceptions: appended after them, so the
+            // data sets of smaller sizes stay the same.
+            var seen = sentences.ToHashSet();
+            var more = DocTexts(files, "<(?:param|typeparam|returns|value|remarks|exception)[^>]*>(.*?)</(?:param|typeparam|returns|value|remarks|exception)>", minLength: 20)
+                .Where(seen.Add).ToArray();
+            new Random(Seed).Shuffle(more);
+            sentences = [.. sentences, .. more];
+        }
+
+        if (sentences.Length < count)
+        {
             throw new InvalidOperationException($"Only {sentences.Length} distinct doc sentences found; {count} needed.");
+        }
+
+        string[] DocTexts(string[] xmlFiles, string pattern, int minLength)
+        {
+            var element = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.Singleline);
+            return xmlFiles
+                .SelectMany(file => element.Matches(File.ReadAllText(file)).Select(m => System.Net.WebUtility.HtmlDecode(
+                    string.Join(' ', tag.Replace(m.Groups[1].Value, " ").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))))
+                .Where(text => text.Length >= minLength && text.Length <= 400)
+                .Distinct()
+                .Order(StringComparer.Ordinal)
+                .ToArray();
         }
 
         var clock = Stopwatch.StartNew();

@@ -1,17 +1,19 @@
--- wrk script for bench/scale.sh: one query per request, cycling through the file named by QUERIES (each wrk thread
--- starts at a different line). TARGET=search posts {"query", "top_k": TOP_K, "mode": MODE} to /search;
--- TARGET=embeddings posts {"input"} to /embeddings (the same embedding call a vector search makes, alone).
+-- wrk script for bench/scale.sh and bench/extra.sh: one query per request, cycling through the file named by QUERIES
+-- (each wrk thread starts at a different line). TARGET=search posts {"query", "top_k": TOP_K, "mode": MODE} to
+-- /search; TARGET=embeddings posts {"input"} (and "model": MODEL when set) to /embeddings.
 -- done() prints one JSON line prefixed "WRK_JSON ".
 local path = os.getenv("QUERIES") or "queries.txt"
 local target = os.getenv("TARGET") or "search"
 local top_k = tonumber(os.getenv("TOP_K") or "10")
 local mode = os.getenv("MODE") or "vector"
+local model = os.getenv("MODEL")
 local bodies = {}
 for line in io.lines(path) do
   if #line > 0 then
     local escaped = line:gsub('\\', '\\\\'):gsub('"', '\\"')
     if target == "embeddings" then
-      bodies[#bodies + 1] = '{"input":"' .. escaped .. '"}'
+      local named = model and (',"model":"' .. model .. '"') or ""
+      bodies[#bodies + 1] = '{"input":"' .. escaped .. '"' .. named .. '}'
     else
       bodies[#bodies + 1] = string.format('{"query":"%s","top_k":%d,"mode":"%s"}', escaped, top_k, mode)
     end

@@ -1,0 +1,60 @@
+# Process helpers shared by bench/extra.sh, bench/scale.sh and bench/ingest.sh; sourced, not run.
+# Before sourcing, set: work (a temporary folder, deleted on exit unless keep_work is non-empty) and log_tag (the
+# word in front of each log line). Every process started with `start` or `run` is stopped when the script exits.
+
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  if [[ -n ${keep_work:-} ]]; then
+    echo "raw outputs kept in $work" >&2
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '[%s %s] %s\n' "$log_tag" "$(date +%H:%M:%S)" "$*" >&2; }
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Starts a process in the background, its output in $work/<name>.log; its pid is left in $started.
+start() {
+  local name=$1
+  shift
+  "$@" >"$work/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+}
+
+# Runs a command to completion in the background and waits for it, so a signal to this script stops it at once
+# (bash runs traps only between foreground commands, but interrupts wait).
+run() {
+  local status=0
+  "$@" &
+  local pid=$!
+  pids+=("$pid")
+  wait "$pid" || status=$?
+  forget "$pid"
+  return "$status"
+}
+
+forget() {
+  local kept=() other
+  for other in "${pids[@]}"; do
+    [[ $other == "$1" ]] || kept+=("$other")
+  done
+  pids=("${kept[@]}")
+}
+
+# SIGTERM and wait: ASP.NET Core shuts down gracefully (the service saves its vector index).
+stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
+}
