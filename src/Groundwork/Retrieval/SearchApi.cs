@@ -17,7 +17,7 @@ public sealed record SearchRequest
     [Range(1, 50)]
     public int TopK { get; init; } = 5;
 
-    /// <summary><c>vector</c> (by meaning), <c>keyword</c> (BM25 over the words) or <c>hybrid</c> (both, fused by rank).</summary>
+    /// <summary><c>vector</c> (by meaning), <c>keyword</c> (BM25 over the words; chunks with every word first) or <c>hybrid</c> (both, fused by rank).</summary>
     [DefaultValue(SearchMode.Hybrid)]
     [EnumDataType(typeof(SearchMode))]
     public SearchMode Mode { get; init; } = SearchMode.Hybrid;
