@@ -21,6 +21,7 @@ namespace Groundwork.Retrieval;
 /// at most <see cref="SearchOptions.KeywordFallbackMaxRows"/> chunks together (the rarest one at least), by BM25 over
 /// those words. Frequent words weigh little in BM25 anyway.</item>
 /// </list>
+/// Only the first <see cref="MaxQueryWords"/> distinct words count.
 /// English function words are left out (unless the query has nothing else), and so are words no chunk contains and,
 /// while rarer ones remain, words in more than half of the chunks (BM25 weighs them at zero).
 /// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>: it only steers the
@@ -28,6 +29,9 @@ namespace Groundwork.Retrieval;
 /// </remarks>
 public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOptions> storage, IOptions<SearchOptions> options)
 {
+    /// <summary>Distinct words of a query that are searched for; the rest are ignored.</summary>
+    public const int MaxQueryWords = 32;
+
     private const int WordCountCapacity = 50_000;
     private static readonly TimeSpan WordCountLifetime = TimeSpan.FromSeconds(30);
 
@@ -45,7 +49,8 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
     {
         var allWords = WordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var contentWords = allWords.Where(word => !StopWords.Contains(word)).ToList();
-        var candidates = contentWords.Count > 0 ? contentWords : allWords;
+        // Each word costs a count the first time it is seen: a long text is searched by its first words only.
+        var candidates = (contentWords.Count > 0 ? contentWords : allWords).Take(MaxQueryWords).ToList();
         if (candidates.Count == 0)
         {
             return [];

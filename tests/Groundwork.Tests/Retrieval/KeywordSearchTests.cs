@@ -75,6 +75,17 @@ public sealed class KeywordSearchTests
         Assert.Equal([ids[8]], await SearchAsync(app, "helium turbine", topK: 9));
     }
 
+    [Fact]
+    public async Task OnlyTheFirst32DistinctWordsOfALongQueryAreSearched()
+    {
+        await using var app = new GroundworkApp();
+        var ids = await AddCorpusAsync(app);
+        var filler = string.Join(' ', Enumerable.Range(1, 32).Select(i => $"filler{i}"));
+
+        Assert.Equal([ids[8]], await SearchAsync(app, "helium " + filler, topK: 9));
+        Assert.Empty(await SearchAsync(app, filler + " helium", topK: 9));
+    }
+
     private static async Task<long[]> AddCorpusAsync(GroundworkApp app)
     {
         var ids = new long[Corpus.Length];
