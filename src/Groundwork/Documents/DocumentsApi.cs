@@ -32,6 +32,7 @@ public static class DocumentsApi
         builder.AddValidatedOptions<IngestionOptions>(IngestionOptions.Section);
         builder.Services.AddSingleton<IngestionSignals>();
         builder.Services.AddScoped<DocumentCatalog>();
+        builder.Services.AddHostedService<ContentHashBackfill>();
         builder.Services.AddHostedService<IngestionWorker>();
         builder.Services.AddSingleton<DocumentTextExtractor>();
         builder.Services.TryAddSingleton(TimeProvider.System);
