@@ -17,6 +17,7 @@ public static class InfrastructureRegistration
             var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
             options.UseSqlite(ConnectionString(storage));
         });
+        builder.Services.AddSingleton<DataFolderLock>();
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddDbContextCheck<GroundworkDbContext>("database", tags: [HostingRegistration.ReadyTag]);
         return builder;
@@ -30,13 +31,15 @@ public static class InfrastructureRegistration
     }.ToString();
 }
 
-/// <summary>Creates the data folder and applies migrations before anything else starts.</summary>
-public sealed class DatabaseInitializer(IServiceScopeFactory scopes, IOptions<StorageOptions> storage, ILogger<DatabaseInitializer> logger)
+/// <summary>Creates and locks the data folder and applies migrations before anything else starts.</summary>
+public sealed class DatabaseInitializer(
+    IServiceScopeFactory scopes, IOptions<StorageOptions> storage, DataFolderLock folderLock, ILogger<DatabaseInitializer> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(storage.Value.FullPath);
+        folderLock.Acquire(storage.Value);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
