@@ -6,25 +6,14 @@ using Microsoft.Data.Sqlite;
 namespace Groundwork.Tests.Documents;
 
 /// <summary>Documents stored before content hashes existed get theirs at start-up, so re-uploading one is a duplicate.</summary>
-public sealed class ContentHashBackfillTests : IDisposable
+public sealed class ContentHashBackfillTests : DataFolderTest
 {
-    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "groundwork-tests", Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dataPath))
-        {
-            Directory.Delete(_dataPath, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task ADocumentWithoutAHashGetsOneAtStartUpAndItsReuploadIsADuplicate()
     {
         const string text = "The harbour crane is greased every Friday by the dock crew.";
         long id;
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             id = await app.AddDocumentAsync("Harbour", text);
         }
@@ -32,7 +21,7 @@ public sealed class ContentHashBackfillTests : IDisposable
         // What the IngestionPipeline migration leaves in documents stored before it.
         await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder
                      {
-                         DataSource = Path.Combine(_dataPath, "groundwork.db"), Pooling = false,
+                         DataSource = Path.Combine(DataPath, "groundwork.db"), Pooling = false,
                      }.ToString()))
         {
             await connection.OpenAsync(TestContext.Current.CancellationToken);
@@ -41,7 +30,7 @@ public sealed class ContentHashBackfillTests : IDisposable
             Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
         }
 
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             using var client = app.CreateClient();
             var response = await client.PostAsJsonAsync("/documents", new { title = "Harbour (again)", text }, GroundworkApp.Json,

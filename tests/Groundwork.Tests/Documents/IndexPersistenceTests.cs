@@ -3,19 +3,9 @@ using System.Text.Json;
 namespace Groundwork.Tests.Documents;
 
 /// <summary>SQLite is the source of truth: a missing or stale vector index is rebuilt from it at start-up.</summary>
-public sealed class IndexPersistenceTests : IDisposable
+public sealed class IndexPersistenceTests : DataFolderTest
 {
-    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "groundwork-tests", Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dataPath))
-        {
-            Directory.Delete(_dataPath, recursive: true);
-        }
-    }
-
-    private string IndexFile => Path.Combine(_dataPath, "vectors.usearch");
+    private string IndexFile => Path.Combine(DataPath, "vectors.usearch");
 
     private static long[] SourceIds(JsonElement answer) =>
         [.. answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64())];
@@ -24,7 +14,7 @@ public sealed class IndexPersistenceTests : IDisposable
     public async Task IndexIsSavedOnShutdownAndRebuiltWhenItsFileIsDeleted()
     {
         long lighthouse;
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             lighthouse = await app.AddDocumentAsync("Lighthouse", "The lighthouse lamp is lit at dusk by the keeper, Mara Quell.");
             await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
@@ -33,7 +23,7 @@ public sealed class IndexPersistenceTests : IDisposable
         Assert.True(File.Exists(IndexFile), "the index is saved when the service stops");
         File.Delete(IndexFile);
 
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             var answer = await app.GenerateAsync(new { text = "Who lights the lighthouse lamp?", model = "local" });
             Assert.Equal(lighthouse, SourceIds(answer)[0]);
@@ -62,23 +52,23 @@ public sealed class IndexPersistenceTests : IDisposable
     [Fact]
     public async Task IndexSavedBeforeADeletionIsRebuiltWithoutTheDeletedChunks()
     {
-        var oldIndex = Path.Combine(_dataPath, "old");
+        var oldIndex = Path.Combine(DataPath, "old");
         long garden;
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             garden = await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
             await app.AddDocumentAsync("Observatory", "The observatory telescope has a mirror of 2.4 metres.");
         }
 
-        CopyIndexFiles(_dataPath, oldIndex);
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        CopyIndexFiles(DataPath, oldIndex);
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             using var client = app.CreateClient();
             await client.DeleteAsync($"/documents/{garden}", TestContext.Current.CancellationToken);
         }
 
-        CopyIndexFiles(oldIndex, _dataPath);
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        CopyIndexFiles(oldIndex, DataPath);
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             var (chunks, indexed) = await CountsAsync(app);
             Assert.Equal(chunks, indexed);
@@ -90,20 +80,20 @@ public sealed class IndexPersistenceTests : IDisposable
     [Fact]
     public async Task StaleIndexFileIsRebuiltFromTheDatabase()
     {
-        var staleCopy = Path.Combine(_dataPath, "stale");
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        var staleCopy = Path.Combine(DataPath, "stale");
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
         }
 
         Directory.CreateDirectory(staleCopy);
-        foreach (var file in Directory.GetFiles(_dataPath, "vectors.usearch*"))
+        foreach (var file in Directory.GetFiles(DataPath, "vectors.usearch*"))
         {
             File.Copy(file, Path.Combine(staleCopy, Path.GetFileName(file)));
         }
 
         long observatory;
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             observatory = await app.AddDocumentAsync("Observatory", "The observatory telescope has a mirror of 2.4 metres.");
         }
@@ -111,10 +101,10 @@ public sealed class IndexPersistenceTests : IDisposable
         // Put back the index saved before the observatory document existed.
         foreach (var file in Directory.GetFiles(staleCopy))
         {
-            File.Copy(file, Path.Combine(_dataPath, Path.GetFileName(file)), overwrite: true);
+            File.Copy(file, Path.Combine(DataPath, Path.GetFileName(file)), overwrite: true);
         }
 
-        await using (var app = new GroundworkApp(dataPath: _dataPath))
+        await using (var app = new GroundworkApp(dataPath: DataPath))
         {
             // Only chunks were added since the old save: the saved index is loaded and brought up to date.
             var (chunks, indexed) = await CountsAsync(app);

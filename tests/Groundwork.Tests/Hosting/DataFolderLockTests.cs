@@ -1,26 +1,16 @@
 namespace Groundwork.Tests.Hosting;
 
 /// <summary>One process owns a data folder: a second service on the same folder refuses to start and says why.</summary>
-public sealed class DataFolderLockTests : IDisposable
+public sealed class DataFolderLockTests : DataFolderTest
 {
-    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "groundwork-tests", Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dataPath))
-        {
-            Directory.Delete(_dataPath, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task ASecondServiceOnTheSameDataFolderFailsToStartUntilTheFirstStops()
     {
-        await using (var first = new GroundworkApp(dataPath: _dataPath))
+        await using (var first = new GroundworkApp(dataPath: DataPath))
         {
             using var firstClient = first.CreateClient();
 
-            await using var second = new GroundworkApp(dataPath: _dataPath);
+            await using var second = new GroundworkApp(dataPath: DataPath);
             var refused = Assert.ThrowsAny<Exception>(() => second.CreateClient());
 
             var message = FlattenMessages(refused);
@@ -29,7 +19,7 @@ public sealed class DataFolderLockTests : IDisposable
             Assert.Equal("Healthy", await firstClient.GetStringAsync("/health/live", TestContext.Current.CancellationToken));
         }
 
-        await using var next = new GroundworkApp(dataPath: _dataPath);
+        await using var next = new GroundworkApp(dataPath: DataPath);
         using var client = next.CreateClient();
         Assert.Equal("Healthy", await client.GetStringAsync("/health/live", TestContext.Current.CancellationToken));
     }
