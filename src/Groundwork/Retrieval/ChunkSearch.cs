@@ -45,12 +45,12 @@ public sealed class SearchOptions
     public int ExactSearchMaxChunks { get; set; } = 10_000;
 
     /// <summary>
-    /// When too few chunks contain every word of a keyword query, chunks containing any of its rarest words are
-    /// ranked too: as many of those words as appear in at most this many chunks together (the rarest one always).
-    /// BM25 in SQLite FTS5 costs about 1 µs for each chunk it scores (<see cref="KeywordSearch"/>).
+    /// Most chunks one keyword query ranks by BM25, which costs about 1 µs per chunk in SQLite FTS5: when more chunks
+    /// contain the query's words, the most recently added of them are ranked (<see cref="KeywordSearch"/>). Also how
+    /// many chunks the rarest words may cover together when too few chunks contain every word.
     /// </summary>
     [Range(1, 100_000_000)]
-    public int KeywordFallbackMaxRows { get; set; } = 5_000;
+    public int KeywordMaxScoredRows { get; set; } = 2_000;
 
     /// <summary>
     /// How <c>/generate</c> finds its passages. Hybrid costs a keyword search on top of the vector one on every request

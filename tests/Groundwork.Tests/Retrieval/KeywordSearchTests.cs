@@ -6,7 +6,7 @@ namespace Groundwork.Tests.Retrieval;
 
 /// <summary>
 /// How keyword search plans a query over SQLite FTS5: chunks with every word first, then chunks with the rarest words,
-/// as many of those as <c>Search:KeywordFallbackMaxRows</c> allows.
+/// as many of those as <c>Search:KeywordMaxScoredRows</c> allows, and never more than that many chunks ranked.
 /// </summary>
 public sealed class KeywordSearchTests
 {
@@ -68,11 +68,31 @@ public sealed class KeywordSearchTests
     [Fact]
     public async Task TheFallbackTakesOnlyTheRarestWordsThatFitTheRowBudget()
     {
-        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:KeywordFallbackMaxRows"] = "1" });
+        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:KeywordMaxScoredRows"] = "1" });
         var ids = await AddCorpusAsync(app);
 
         // helium is in one chunk, turbine in four: with a budget of one row only helium is searched.
         Assert.Equal([ids[8]], await SearchAsync(app, "helium turbine", topK: 9));
+    }
+
+    [Fact]
+    public async Task WhenMoreChunksMatchThanMayBeRankedTheNewestAreRanked()
+    {
+        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:KeywordMaxScoredRows"] = "2" });
+        var ids = await AddCorpusAsync(app);
+
+        // turbine is in four chunks; the one that says it most often (ids[1]) is among the oldest.
+        Assert.Equal(new[] { ids[6], ids[7] }.Order(), (await SearchAsync(app, "turbine", topK: 9)).Order());
+
+        // With a filter the window holds the newest chunks that meet it.
+        var filter = new Dictionary<string, object> { ["document_id"] = new { @in = new[] { ids[0], ids[1], ids[6] } } };
+        Assert.Equal(new[] { ids[1], ids[6] }.Order(), (await SearchAsync(app, "turbine", topK: 9, filter)).Order());
+
+        await using var unbounded = new GroundworkApp();
+        var all = await AddCorpusAsync(unbounded);
+        var ranked = await SearchAsync(unbounded, "turbine", topK: 9);
+        Assert.Equal(all[1], ranked[0]);
+        Assert.Equal(4, ranked.Length);
     }
 
     [Fact]
@@ -97,10 +117,10 @@ public sealed class KeywordSearchTests
         return ids;
     }
 
-    private static async Task<long[]> SearchAsync(GroundworkApp app, string query, int topK)
+    private static async Task<long[]> SearchAsync(GroundworkApp app, string query, int topK, object? filter = null)
     {
         using var client = app.CreateClient();
-        var response = await client.PostAsJsonAsync("/search", new { query, mode = "keyword", top_k = topK }, GroundworkApp.Json,
+        var response = await client.PostAsJsonAsync("/search", new { query, mode = "keyword", top_k = topK, filter }, GroundworkApp.Json,
             TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
