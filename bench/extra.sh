@@ -63,8 +63,6 @@ keep_work=${EXTRA_KEEP_WORK:-}
 # shellcheck source=lib/processes.sh
 source bench/lib/processes.sh
 
-service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
-upstream_dll=src/Groundwork.FakeUpstream/bin/Release/net10.0/Groundwork.FakeUpstream.dll
 embedding_bench=bench/EmbeddingBench/bin/Release/net10.0/EmbeddingBench.dll
 vector_bench=bench/VectorIndexBench/bin/Release/net10.0/VectorIndexBench.dll
 
@@ -154,19 +152,10 @@ fi
 # 3. Memory with many chunks.
 if [[ $parts == *,memory,* ]]; then
 $helper phase "$work" memory begin
-upstream_port=$($helper free-port)
-log "memory: fake upstream on 127.0.0.1:$upstream_port"
-start upstream dotnet "$root/$upstream_dll" --urls "http://127.0.0.1:$upstream_port" --FakeUpstream:RecordedRequestLimit=0
-upstream_pid=$started
-$helper wait-http "http://127.0.0.1:$upstream_port/v1/models" 60 >/dev/null
+start_fake_upstream
 port=$($helper free-port)
 data="$work/memory-data"
-export OPENAI_API_KEY=bench OPENAI_BASE_URL="http://127.0.0.1:$upstream_port/v1"
-start_memory_service() {
-  start "memory-service-$1" dotnet "$root/$service_dll" --urls "http://127.0.0.1:$port" --Storage:Path="$data" \
-    --Embeddings:Provider=openai --Logging:LogLevel:Default=Warning --Logging:LogLevel:Groundwork.Retrieval=Information
-  service_pid=$started
-}
+start_memory_service() { start_upstream_service "memory-service-$1" "http://127.0.0.1:$port" "$data"; }
 start_memory_service 1
 $helper wait-ready "http://127.0.0.1:$port" 60 >/dev/null
 log "memory: ingesting up to $memory_chunks chunks (budget ${ingest_budget}s)"

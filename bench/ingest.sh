@@ -21,7 +21,6 @@ done
 if [[ $build == 1 ]]; then
   dotnet build src/Groundwork -c Release -v quiet -nologo >/dev/null
 fi
-binary=src/Groundwork/bin/Release/net10.0/Groundwork.dll
 work=$(mktemp -d -t groundwork-ingest.XXXXXX)
 log_tag=ingest
 # shellcheck source=lib/processes.sh
@@ -32,7 +31,7 @@ results=()
 for shape in documents single; do
   rm -rf "$work/data"
   start "service-$shape" env Urls=http://127.0.0.1:$port Storage__Path=$work/data OPENAI_API_KEY= ANTHROPIC_API_KEY= \
-    dotnet "$binary"
+    dotnet "$service_dll"
   service=$started
   python3 bench/extra.py wait-ready "http://127.0.0.1:$port" 60 >/dev/null
   log "$shape: $paragraphs paragraphs, load $(load_average)"

@@ -73,8 +73,6 @@ source bench/lib/processes.sh
 
 note() { $helper note "$work" "$@"; }
 
-service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
-upstream_dll=src/Groundwork.FakeUpstream/bin/Release/net10.0/Groundwork.FakeUpstream.dll
 vector_bench=bench/VectorIndexBench/bin/Release/net10.0/VectorIndexBench.dll
 
 if [[ $build == 1 ]]; then
@@ -107,20 +105,11 @@ note repeats --json "$repeats"
 # 1. The service.
 if [[ $parts == *,service,* ]]; then
 $extra phase "$work" service begin
-upstream_port=$($extra free-port)
-log "service: fake upstream on 127.0.0.1:$upstream_port"
-start upstream dotnet "$root/$upstream_dll" --urls "http://127.0.0.1:$upstream_port" --FakeUpstream:RecordedRequestLimit=0
-upstream_pid=$started
-$extra wait-http "http://127.0.0.1:$upstream_port/v1/models" 60 >/dev/null
+start_fake_upstream
 port=$($extra free-port)
 url="http://127.0.0.1:$port"
 data="$work/data"
-export OPENAI_API_KEY=bench OPENAI_BASE_URL="http://127.0.0.1:$upstream_port/v1"
-start_service() {
-  start "service-$1" dotnet "$root/$service_dll" --urls "$url" --Storage:Path="$data" \
-    --Embeddings:Provider=openai --Logging:LogLevel:Default=Warning --Logging:LogLevel:Groundwork.Retrieval=Information
-  service_pid=$started
-}
+start_service() { start_upstream_service "service-$1" "$url" "$data"; }
 # Ready time from launch, then RSS once the allocator has settled.
 wait_ready_and_note() {
   local key=$1 timeout=$2 ready
