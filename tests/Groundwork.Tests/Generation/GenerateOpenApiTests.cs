@@ -1,24 +1,12 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Groundwork.Tests.Generation;
 
 /// <summary>The OpenAPI document is generated from the same GenerateRequest type that validates requests.</summary>
-public sealed class GenerateOpenApiTests : IAsyncLifetime
+public sealed class GenerateOpenApiTests : OpenApiDocumentTest
 {
-    private readonly GroundworkApp _app = new();
-    private JsonElement _document;
-
-    public async ValueTask InitializeAsync()
-    {
-        using var client = _app.CreateClient();
-        _document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
-    }
-
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
-
-    private JsonElement Operation() => _document.GetProperty("paths").GetProperty("/generate").GetProperty("post");
+    private JsonElement Operation() => Document.GetProperty("paths").GetProperty("/generate").GetProperty("post");
 
     private JsonElement RequestSchema() =>
         Resolve(Operation().GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
@@ -29,7 +17,7 @@ public sealed class GenerateOpenApiTests : IAsyncLifetime
     private JsonElement Resolve(JsonElement schema)
     {
         var reference = (schema.TryGetProperty("items", out var items) ? items : schema).GetProperty("$ref").GetString()!;
-        return _document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
+        return Document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
     }
 
     private static string[] Names(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
@@ -74,7 +62,7 @@ public sealed class GenerateOpenApiTests : IAsyncLifetime
     [Fact]
     public void OpenApiDocumentsTheErrorAnswersOfGenerate()
     {
-        var responses = _document.GetProperty("paths").GetProperty("/generate").GetProperty("post").GetProperty("responses");
+        var responses = Document.GetProperty("paths").GetProperty("/generate").GetProperty("post").GetProperty("responses");
         foreach (var status in new[] { "200", "400", "413", "415", "422", "502", "503", "504" })
         {
             Assert.True(responses.TryGetProperty(status, out _), $"response {status} is not documented");
@@ -114,7 +102,7 @@ public sealed class GenerateOpenApiTests : IAsyncLifetime
     [Fact]
     public async Task DocsPageServesTheInteractiveReference()
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
         var response = await client.GetAsync("/docs", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);

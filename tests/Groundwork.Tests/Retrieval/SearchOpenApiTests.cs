@@ -1,28 +1,16 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Groundwork.Tests.Retrieval;
 
 /// <summary>The OpenAPI document describes the search filter's grammar, not just "any JSON".</summary>
-public sealed class SearchOpenApiTests : IAsyncLifetime
+public sealed class SearchOpenApiTests : OpenApiDocumentTest
 {
-    private readonly GroundworkApp _app = new();
-    private JsonElement _document;
-
-    public async ValueTask InitializeAsync()
-    {
-        using var client = _app.CreateClient();
-        _document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
-    }
-
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
-
     private JsonElement Filter()
     {
-        var body = _document.GetProperty("paths").GetProperty("/search").GetProperty("post")
+        var body = Document.GetProperty("paths").GetProperty("/search").GetProperty("post")
             .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
         var reference = body.GetProperty("$ref").GetString()!;
-        return _document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1])
+        return Document.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1])
             .GetProperty("properties").GetProperty("filter");
     }
 
@@ -57,7 +45,7 @@ public sealed class SearchOpenApiTests : IAsyncLifetime
     [Fact]
     public void OpenApiDocumentsTheValidationAnswerOfSearch()
     {
-        var responses = _document.GetProperty("paths").GetProperty("/search").GetProperty("post").GetProperty("responses");
+        var responses = Document.GetProperty("paths").GetProperty("/search").GetProperty("post").GetProperty("responses");
 
         Assert.True(responses.TryGetProperty("422", out _));
     }
