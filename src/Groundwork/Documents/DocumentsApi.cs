@@ -113,7 +113,7 @@ public static class DocumentsApi
 
         if (request.HasFormContentType)
         {
-            var (documents, problem) = await ReadFilesAsync(request, extractor, maxBytes, cancellationToken);
+            var (documents, problem) = await ReadFilesAsync(request, extractor, limits.Value, cancellationToken);
             if (problem is not null)
             {
                 return problem;
@@ -184,8 +184,9 @@ public static class DocumentsApi
         db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(cancellationToken);
 
     private static async Task<(List<(CreateDocumentRequest, IReadOnlyList<PageSpan>?)>? Documents, IResult? Problem)> ReadFilesAsync(
-        HttpRequest request, DocumentTextExtractor extractor, long maxBytes, CancellationToken cancellationToken)
+        HttpRequest request, DocumentTextExtractor extractor, DocumentsOptions limits, CancellationToken cancellationToken)
     {
+        var maxBytes = limits.MaxUploadBytes;
         // The form reader enforces the limit itself, also where the server cannot (chunked bodies, in-memory test hosts).
         request.HttpContext.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new Microsoft.AspNetCore.Http.Features.FormFeature(
             request, new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = maxBytes, ValueLengthLimit = 16_384 }));
@@ -198,11 +199,24 @@ public static class DocumentsApi
         {
             return (null, UploadTooLarge(maxBytes));
         }
+        catch (Exception exception) when (exception is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            // The form reader's messages describe the multipart syntax error and name no types.
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed multipart body",
+                detail: $"The multipart/form-data body cannot be read: {exception.Message}"));
+        }
 
         if (form.Files.Count == 0)
         {
             return (null, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No files",
                 detail: "Send one or more files as multipart/form-data parts."));
+        }
+
+        if (form.Files.Count > limits.MaxFilesPerUpload)
+        {
+            return (null, Results.ValidationProblem(
+                new Dictionary<string, string[]> { ["files"] = [$"At most {limits.MaxFilesPerUpload} files per upload (setting Documents:MaxFilesPerUpload); got {form.Files.Count}."] },
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: "One or more fields are invalid"));
         }
 
         var (fields, invalidFields) = FormFields(form);
@@ -256,10 +270,17 @@ public static class DocumentsApi
         return (documents, null);
     }
 
+    private static readonly string[] UploadFormFields = ["external_id", "source", "tags", "created_at"];
+
     /// <summary>The optional form fields of an upload, applied to each file's document.</summary>
     private static (CreateDocumentRequest? Fields, IResult? Problem) FormFields(IFormCollection form)
     {
         var errors = new Dictionary<string, string[]>();
+        foreach (var unknown in form.Keys.Where(key => !UploadFormFields.Contains(key)))
+        {
+            errors[unknown] = [$"Unknown form field. The fields are: {string.Join(", ", UploadFormFields)}, and the files."];
+        }
+
         string? Text(string name, int maxLength)
         {
             var value = form[name].ToString().Trim();
@@ -308,22 +329,39 @@ public static class DocumentsApi
         GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
         string? status = null, [FromQuery(Name = "external_id")] string? externalId = null)
     {
-        if (offset < 0 || limit is < 1 or > 100)
+        var errors = new Dictionary<string, string[]>();
+        if (offset < 0)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Invalid paging",
-                detail: "offset must be ≥ 0 and limit between 1 and 100.");
+            errors["offset"] = ["offset must be 0 or more."];
+        }
+
+        if (limit is < 1 or > 100)
+        {
+            errors["limit"] = ["limit must be between 1 and 100."];
         }
 
         DocumentStatus? wantedStatus = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<DocumentStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            // By name only: Enum.TryParse would also take "2".
+            if (Enum.GetNames<DocumentStatus>().FirstOrDefault(name => name.Equals(status, StringComparison.OrdinalIgnoreCase)) is { } name)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Invalid status",
-                    detail: "status must be one of queued, processing, ready, failed.");
+                wantedStatus = Enum.Parse<DocumentStatus>(name);
             }
+            else
+            {
+                errors["status"] = ["status must be one of queued, processing, ready, failed."];
+            }
+        }
 
-            wantedStatus = parsed;
+        if (errors.Count > 0)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(errors)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "One or more parameters are invalid",
+                Detail = $"Invalid parameter(s): {string.Join(", ", errors.Keys)}.",
+            });
         }
 
         var documents = db.Documents.AsNoTracking();

@@ -25,6 +25,13 @@ public sealed class EmbeddingOptions
     [Range(1, 64, ErrorMessage = "Embeddings__IntraOpThreads must be between 1 and 64.")]
     public int? IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Most tokens one <c>POST /embeddings</c> request may ask to embed, all inputs together (each counted up to what the
+    /// model reads: 256 for the local model); larger requests get 422. Bounds the work one request can demand.
+    /// </summary>
+    [Range(256, 10_000_000, ErrorMessage = "Embeddings__MaxRequestTokens must be between 256 and 10000000.")]
+    public int MaxRequestTokens { get; set; } = 32_768;
+
     public bool IsOpenAi => string.Equals(Provider, OpenAiProvider, StringComparison.OrdinalIgnoreCase);
 
     public string OpenAiModel => string.IsNullOrWhiteSpace(Model) ? DefaultOpenAiModel : Model;

@@ -14,8 +14,29 @@ public sealed class EmbeddingsInputAttribute : ValidationAttribute
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
         var name = validationContext.DisplayName;
-        var problem = value is JsonElement input ? Problem(input, name) : $"The {name} field must be a string or an array of strings.";
+        var problem = value is JsonElement input
+            ? Problem(input, name) ?? CostProblem(input, name, validationContext)
+            : $"The {name} field must be a string or an array of strings.";
         return problem is null ? ValidationResult.Success : new ValidationResult(problem, [validationContext.MemberName!]);
+    }
+
+    private static string? CostProblem(JsonElement input, string name, IServiceProvider services)
+    {
+        var limit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmbeddingOptions>>().Value.MaxRequestTokens;
+        var local = services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<LocalMiniLmEmbeddingGenerator>();
+        long tokens = 0;
+        foreach (var text in input.ValueKind == JsonValueKind.String ? [input] : (IEnumerable<JsonElement>)input.EnumerateArray())
+        {
+            var value = text.GetString()!;
+            // The local model reads at most MaxTokens of each text; hosted ones are estimated at four characters a token.
+            tokens += local is null ? (value.Length + 3) / 4 : Math.Min(local.CountTokens(value), LocalMiniLmEmbeddingGenerator.MaxTokens);
+            if (tokens > limit)
+            {
+                return $"The {name} field asks for more than {limit} tokens of embedding in one request (setting Embeddings:MaxRequestTokens); send fewer or shorter texts per request.";
+            }
+        }
+
+        return null;
     }
 
     private static string? Problem(JsonElement input, string name)

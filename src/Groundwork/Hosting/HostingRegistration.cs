@@ -18,9 +18,16 @@ public static class HostingRegistration
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             // Numbers are numbers: "10" is not accepted for an integer field, and the OpenAPI types say so.
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // A body must say one thing once, in fields the contract has; null only where the record allows it.
+            options.SerializerOptions.AllowDuplicateProperties = false;
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.RespectNullableAnnotations = true;
+            options.SerializerOptions.MaxDepth = 64;
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         builder.Services.AddSingleton<JsonRequestReader>();
+        // Query and route values that do not parse throw, so RequestRejectedExceptionHandler can name the parameter.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<RequestRejectedExceptionHandler>();

@@ -1,130 +1,240 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Groundwork.Hosting;
 
 /// <summary>
-/// Reads a JSON request body into a record and validates it against the data annotations on
-/// its properties — the same attributes the OpenAPI document is generated from.
-/// Unlike the framework's binder, a value of the wrong JSON type is a validation error on its field (422)
-/// rather than a bad request (400), and every invalid field is reported at once.
+/// Reads a JSON request body into a record and validates it against the data annotations on its properties — the same
+/// attributes the OpenAPI document is generated from. System.Text.Json does the parsing (syntax, depth, duplicate keys,
+/// strict numbers, unknown fields); this class adds what it cannot: a field whose value has the wrong JSON type is a 422
+/// naming that field, as FastAPI answers, with every invalid field reported at once, and strings that are not valid
+/// Unicode (lone surrogate escapes) are rejected before any code reads them.
 /// </summary>
+/// <remarks>
+/// The framework's own body binding answers any of these with a bare 400, and the manual entry points of
+/// Microsoft.Extensions.Validation are still experimental in .NET 10 (ASP0029), so the attributes are checked here with
+/// System.ComponentModel.DataAnnotations directly.
+/// </remarks>
 public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
 {
     private readonly JsonSerializerOptions _serializerOptions = jsonOptions.Value.SerializerOptions;
+    private readonly ConcurrentDictionary<Type, RequestSchema> _schemas = new();
 
     public async Task<T> ReadAsync<T>(HttpContext context, long maxBodyBytes) where T : class
     {
         var request = context.Request;
-        if (!request.HasJsonContentType())
-        {
-            throw new RequestRejectedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"The request body must be JSON (Content-Type: application/json); got '{request.ContentType ?? "none"}'.");
-        }
-
+        RequireUtf8Json(request);
         if (request.ContentLength > maxBodyBytes)
         {
             throw TooLarge(maxBodyBytes);
         }
 
         var body = await ReadBodyAsync(request, maxBodyBytes, context.RequestAborted);
-        var schema = SchemaOf<T>();
-
-        // Fast path: a well-formed body binds directly and only the attributes need checking.
-        T? instance = null;
         try
         {
-            instance = JsonSerializer.Deserialize<T>(body.Span, _serializerOptions);
+            return Bind<T>(body.Buffer.AsMemory(0, body.Length), context);
         }
-        catch (JsonException)
+        finally
         {
+            body.Return();
         }
-
-        if (instance is null)
-        {
-            // Slow path: find out which fields are malformed or missing, so each is named in the answer.
-            instance = BindFieldByField<T>(body, schema, out var typeErrors);
-            if (typeErrors.Count > 0)
-            {
-                Validate(instance, schema, context, typeErrors, skip: typeErrors.Keys);
-                throw Invalid(typeErrors);
-            }
-        }
-
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        Validate(instance, schema, context, errors, skip: null);
-        return errors.Count > 0 ? throw Invalid(errors) : instance;
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
+    private T Bind<T>(ReadOnlyMemory<byte> body, HttpContext context) where T : class
     {
-        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 1024);
-        try
-        {
-            await using var limited = new LengthLimitedStream(request.Body, maxBodyBytes);
-            await limited.CopyToAsync(buffer, cancellationToken);
-        }
-        catch (LengthLimitExceededException)
-        {
-            throw TooLarge(maxBodyBytes);
-        }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
-
-    private T BindFieldByField<T>(ReadOnlyMemory<byte> body, RequestSchema schema, out Dictionary<string, string[]> errors) where T : class
-    {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException exception)
+        if (!Utf8.IsValid(body.Span))
         {
             throw new RequestRejectedException(StatusCodes.Status400BadRequest, "Malformed JSON",
-                $"The request body is not valid JSON: {exception.Message}");
+                "The request body is not valid UTF-8.");
         }
 
-        if (root is not JsonObject json)
+        using var document = Parse(body);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
             throw Invalid(new Dictionary<string, string[]> { ["$"] = ["The request body must be a JSON object."] });
         }
 
-        errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var wellTyped = new JsonObject();
-        foreach (var field in schema.Fields)
+        var schema = SchemaOf<T>();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var rejected = new HashSet<int>();
+        // Input that is valid UTF-8 can only hold a bad surrogate as a \u escape.
+        var mayHaveBadEscapes = body.Span.IndexOf("\\u"u8) >= 0;
+        var position = -1;
+        foreach (var property in root.EnumerateObject())
         {
-            if (!json.TryGetPropertyValue(field.Property.Name, out var value))
+            position++;
+            if (mayHaveBadEscapes && !UnicodeText.IsValid(property, out var badPath))
+            {
+                errors[badPath] = ["The value is not valid Unicode text: it has a lone or reversed surrogate escape (\\ud800–\\udfff)."];
+            }
+            else if (!schema.FieldsByName.TryGetValue(property.Name, out var field))
+            {
+                errors[property.Name] = [$"Unknown field. The fields are: {string.Join(", ", schema.FieldsByName.Keys)}."];
+            }
+            else if (TypeError(field.Property, property.Value) is { } typeError)
+            {
+                errors[property.Name] = [typeError];
+            }
+            else
             {
                 continue;
             }
 
-            if (JsonTypeMismatch(field.Property, value) is { } typeError)
-            {
-                errors[field.Property.Name] = [typeError];
-                continue;
-            }
-
-            wellTyped[field.Property.Name] = value?.DeepClone();
+            rejected.Add(position);
         }
 
-        return wellTyped.Deserialize<T>(_serializerOptions)
-            ?? throw new InvalidOperationException($"Deserializing {typeof(T).Name} produced null.");
+        // Only well-formed fields reach the record, so the attributes of the others can be checked too.
+        var instance = rejected.Count == 0
+            ? root.Deserialize<T>(_serializerOptions)
+            : DeserializeExcept<T>(root, rejected);
+        if (instance is null)
+        {
+            throw Invalid(new Dictionary<string, string[]> { ["$"] = ["The request body must be a JSON object."] });
+        }
+
+        Validate(instance, schema, context, errors);
+        return errors.Count > 0 ? throw Invalid(errors) : instance;
     }
 
-    private static void Validate(object instance, RequestSchema schema, HttpContext context, Dictionary<string, string[]> errors,
-        IEnumerable<string>? skip)
+    private static void RequireUtf8Json(HttpRequest request)
     {
-        var skipped = skip?.ToHashSet(StringComparer.Ordinal);
-        ValidationContext? validationContext = null;
-        foreach (var field in schema.Fields)
+        if (!request.HasJsonContentType())
         {
-            if (field.Attributes.Length == 0 || skipped?.Contains(field.Property.Name) == true)
+            throw new RequestRejectedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"The request body must be JSON (Content-Type: application/json); got '{request.ContentType ?? "none"}'.");
+        }
+
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) && mediaType.Charset.HasValue
+            && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestRejectedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported charset",
+                $"JSON request bodies must be UTF-8; got charset '{mediaType.Charset}'.");
+        }
+    }
+
+    private JsonDocument Parse(ReadOnlyMemory<byte> body)
+    {
+        var options = new JsonDocumentOptions
+        {
+            MaxDepth = _serializerOptions.MaxDepth,
+            AllowDuplicateProperties = _serializerOptions.AllowDuplicateProperties,
+        };
+        try
+        {
+            // The document reads the pooled buffer in place; it is disposed before the buffer is returned, and the
+            // JsonElement values bound into the record are copies of their own.
+            return JsonDocument.Parse(body, options);
+        }
+        catch (JsonException exception)
+        {
+            throw new RequestRejectedException(StatusCodes.Status400BadRequest, "Malformed JSON",
+                $"The request body is not valid JSON: {SyntaxProblem(exception)} (line {exception.LineNumber + 1}, " +
+                $"byte {exception.BytePositionInLine + 1}).");
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown by the duplicate-key check when it cannot unescape a property name.
+            throw new RequestRejectedException(StatusCodes.Status400BadRequest, "Malformed JSON",
+                "The request body is not valid JSON: a property name has a lone or reversed surrogate escape (\\ud800–\\udfff).");
+        }
+    }
+
+    /// <summary>The parser's reason without its position suffix; its syntax messages name no .NET types.</summary>
+    private static string SyntaxProblem(JsonException exception)
+    {
+        var message = exception.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut < 0 ? message : message[..cut]).TrimEnd(' ', '.', '|');
+    }
+
+    private T? DeserializeExcept<T>(JsonElement root, HashSet<int> rejectedPositions) where T : class
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            var position = 0;
+            foreach (var property in root.EnumerateObject())
+            {
+                if (!rejectedPositions.Contains(position++))
+                {
+                    property.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+
+        return JsonSerializer.Deserialize<T>(buffer.WrittenSpan, _serializerOptions);
+    }
+
+    private static async Task<PooledBody> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
+    {
+        var initial = (int)Math.Clamp(request.ContentLength ?? 4096, 16, Math.Min(maxBodyBytes + 1, 1024 * 1024));
+        var body = new PooledBody(ArrayPool<byte>.Shared.Rent(initial));
+        try
+        {
+            while (true)
+            {
+                if (body.Length == body.Buffer.Length)
+                {
+                    body.Grow();
+                }
+
+                var read = await request.Body.ReadAsync(body.Buffer.AsMemory(body.Length), cancellationToken);
+                if (read == 0)
+                {
+                    return body;
+                }
+
+                body.Length += read;
+                if (body.Length > maxBodyBytes)
+                {
+                    throw TooLarge(maxBodyBytes);
+                }
+            }
+        }
+        catch
+        {
+            body.Return();
+            throw;
+        }
+    }
+
+    /// <summary>A request body read into a buffer rented from the shared pool.</summary>
+    private sealed class PooledBody(byte[] buffer)
+    {
+        public byte[] Buffer { get; private set; } = buffer;
+        public int Length { get; set; }
+
+        public void Grow()
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Buffer.Length * 2);
+            Buffer.AsSpan(0, Length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(Buffer);
+            Buffer = larger;
+        }
+
+        public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+    }
+
+    private static void Validate(object instance, RequestSchema schema, HttpContext context, Dictionary<string, string[]> errors)
+    {
+        // Fields already reported (metadata.k, input[1] belong to metadata and input) were left out of the record.
+        var alreadyInvalid = errors.Keys.Select(key => key.Split('.', '[')[0]).ToHashSet(StringComparer.Ordinal);
+        ValidationContext? validationContext = null;
+        foreach (var field in schema.FieldsByName.Values)
+        {
+            if (field.Attributes.Length == 0 || alreadyInvalid.Contains(field.Property.Name))
             {
                 continue;
             }
@@ -164,15 +274,16 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
     }
 
     private RequestSchema SchemaOf<T>() => _schemas.GetOrAdd(typeof(T), type => new RequestSchema(
-        [.. _serializerOptions.GetTypeInfo(type).Properties
+        _serializerOptions.GetTypeInfo(type).Properties
             .Where(property => property.Get is not null)
-            .Select(property => new RequestField(property,
-                [.. Attributes<ValidationAttribute>(property).OrderBy(a => a is RequiredAttribute ? 0 : 1)]))]));
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, RequestSchema> _schemas = new();
+            .ToDictionary(
+                property => property.Name,
+                property => new RequestField(property,
+                    [.. Attributes<ValidationAttribute>(property).OrderBy(a => a is RequiredAttribute ? 0 : 1)]),
+                StringComparer.Ordinal)));
 
     /// <summary>A request type's JSON properties with their validation attributes, Required first; built once per type.</summary>
-    private sealed record RequestSchema(RequestField[] Fields);
+    private sealed record RequestSchema(Dictionary<string, RequestField> FieldsByName);
 
     private sealed record RequestField(JsonPropertyInfo Property, ValidationAttribute[] Attributes);
 
@@ -184,48 +295,14 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
         new(StatusCodes.Status422UnprocessableEntity, "One or more fields are invalid",
             $"Invalid field(s): {string.Join(", ", errors.Keys)}.", errors);
 
-    private static string? JsonTypeMismatch(JsonPropertyInfo property, JsonNode? value)
+    /// <summary>Why <paramref name="value"/> cannot be read as the property's type, in JSON terms; null when it can.</summary>
+    private static string? TypeError(JsonPropertyInfo property, JsonElement value)
     {
-        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         var acceptsNull = !property.PropertyType.IsValueType && property.IsSetNullable
             || Nullable.GetUnderlyingType(property.PropertyType) is not null;
-        if (value is null)
+        if (value.ValueKind == JsonValueKind.Null)
         {
             return acceptsNull ? null : $"The {property.Name} field must not be null.";
-        }
-
-        var kind = value.GetValueKind();
-        if (type == typeof(string))
-        {
-            return kind == JsonValueKind.String ? null : $"The {property.Name} field must be a string.";
-        }
-
-        if (type == typeof(bool))
-        {
-            return kind is JsonValueKind.True or JsonValueKind.False ? null : $"The {property.Name} field must be a boolean.";
-        }
-
-        if (type == typeof(int) || type == typeof(long))
-        {
-            var isInteger = kind == JsonValueKind.Number && value.AsValue().TryGetValue<decimal>(out var number)
-                && decimal.Truncate(number) == number && (type == typeof(long) ? number is >= long.MinValue and <= long.MaxValue : number is >= int.MinValue and <= int.MaxValue);
-            return isInteger ? null : $"The {property.Name} field must be an integer.";
-        }
-
-        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal))
-        {
-            return kind == JsonValueKind.Number ? null : $"The {property.Name} field must be a number.";
-        }
-
-        if (type.IsAssignableTo(typeof(IDictionary<string, string>)) || type.IsAssignableTo(typeof(IReadOnlyDictionary<string, string>)))
-        {
-            if (value is not JsonObject map)
-            {
-                return $"The {property.Name} field must be an object of string values.";
-            }
-
-            var notStrings = map.Where(entry => entry.Value?.GetValueKind() != JsonValueKind.String).Select(entry => entry.Key).ToList();
-            return notStrings.Count == 0 ? null : $"The {property.Name} field must have string values; not: {string.Join(", ", notStrings)}.";
         }
 
         try
@@ -235,10 +312,116 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
         }
         catch (JsonException)
         {
-            return $"The {property.Name} field has the wrong type.";
+            return $"The {property.Name} field must be {JsonTypeName(property.PropertyType)}.";
         }
+    }
+
+    private static string JsonTypeName(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(string))
+        {
+            return "a string";
+        }
+        if (type == typeof(bool))
+        {
+            return "true or false";
+        }
+        if (type == typeof(int) || type == typeof(long))
+        {
+            var (min, max) = type == typeof(int) ? ((decimal)int.MinValue, (decimal)int.MaxValue) : (long.MinValue, long.MaxValue);
+            return $"an integer written without a fraction or exponent, from {min} to {max}";
+        }
+        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal))
+        {
+            return "a number";
+        }
+        if (type.IsEnum)
+        {
+            return $"one of {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}";
+        }
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTime))
+        {
+            return "an ISO 8601 date and time string";
+        }
+        if (type.IsAssignableTo(typeof(System.Collections.IDictionary)))
+        {
+            return "a JSON object of the documented values";
+        }
+        if (type.IsAssignableTo(typeof(System.Collections.IEnumerable)))
+        {
+            return "an array of the documented values";
+        }
+        return "of the documented type";
     }
 
     private static IEnumerable<TAttribute> Attributes<TAttribute>(JsonPropertyInfo property) where TAttribute : Attribute =>
         property.AttributeProvider is MemberInfo member ? member.GetCustomAttributes<TAttribute>(inherit: true) : [];
+}
+
+/// <summary>Finds strings and property names that cannot become .NET strings: lone or reversed surrogate escapes.</summary>
+internal static class UnicodeText
+{
+    /// <summary>False with the JSON path of the first invalid name or string under <paramref name="property"/>.</summary>
+    public static bool IsValid(JsonProperty property, out string path)
+    {
+        path = "";
+        if (!TryRead(() => property.Name, out var name))
+        {
+            path = "$";
+            return false;
+        }
+
+        return IsValid(property.Value, name, out path);
+    }
+
+    // Recursion is bounded by the parser's MaxDepth (64).
+    private static bool IsValid(JsonElement element, string at, out string path)
+    {
+        path = at;
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return TryRead(element.GetString, out _);
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (!IsValid(item, $"{at}[{index++}]", out path))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!TryRead(() => property.Name, out var name))
+                    {
+                        return false;
+                    }
+                    if (!IsValid(property.Value, $"{at}.{name}", out path))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    private static bool TryRead(Func<string?> read, out string value)
+    {
+        try
+        {
+            value = read() ?? "";
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = "";
+            return false;
+        }
+    }
 }

@@ -12,8 +12,8 @@ namespace Groundwork.Retrieval;
 /// </summary>
 public sealed partial class SearchFilterParser
 {
-    public const int MaxConditions = 32;
-    public const int MaxListValues = 500;
+    public const int MaxConditions = 16;
+    public const int MaxListValues = 100;
     public const int MaxMetadataKeyLength = 100;
     public const string MetadataPrefix = "metadata.";
 

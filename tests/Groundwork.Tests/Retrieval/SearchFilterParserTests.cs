@@ -121,7 +121,7 @@ public sealed class SearchFilterParserTests
 
         var errors = Errors("{" + conditions + "}");
 
-        Assert.Contains("at most 32", Assert.Single(errors, e => e.Key == "filter").Value[0]);
+        Assert.Contains($"at most {SearchFilterParser.MaxConditions}", Assert.Single(errors, e => e.Key == "filter").Value[0]);
     }
 
     [Fact]
