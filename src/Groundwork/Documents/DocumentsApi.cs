@@ -34,7 +34,8 @@ public static class DocumentsApi
         builder.Services.AddHostedService<ContentHashBackfill>();
         builder.Services.AddHostedService<IngestionWorker>();
         builder.AddValidatedOptions<ExtractionOptions>(ExtractionOptions.Section);
-        builder.Services.AddSingleton(services => new DocumentTextExtractor(services.GetRequiredService<IOptions<ExtractionOptions>>().Value));
+        builder.Services.AddSingleton(services => new DocumentTextExtractor(
+            services.GetRequiredService<IOptions<ExtractionOptions>>().Value, services.GetRequiredService<TimeProvider>()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }

@@ -11,7 +11,7 @@ public sealed record SupportedDocumentType(DocumentKind Kind, string ContentType
 /// bounds of <see cref="ExtractionOptions"/>. Parsing runs off the request's thread, at most
 /// <see cref="ExtractionOptions.MaxConcurrent"/> files at a time in the process, each within its time budget.
 /// </summary>
-public sealed class DocumentTextExtractor(ExtractionOptions options) : IDocumentTextExtractor
+public sealed class DocumentTextExtractor(ExtractionOptions options, TimeProvider timeProvider) : IDocumentTextExtractor
 {
     public const string DocxContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
@@ -28,7 +28,11 @@ public sealed class DocumentTextExtractor(ExtractionOptions options) : IDocument
 
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrent, options.MaxConcurrent);
 
-    public DocumentTextExtractor() : this(new ExtractionOptions())
+    public DocumentTextExtractor() : this(new ExtractionOptions(), TimeProvider.System)
+    {
+    }
+
+    public DocumentTextExtractor(ExtractionOptions options) : this(options, TimeProvider.System)
     {
     }
 
@@ -77,11 +81,11 @@ public sealed class DocumentTextExtractor(ExtractionOptions options) : IDocument
     private async Task<ExtractedDocument> ReadWithinBudgetAsync(DocumentKind kind, byte[] bytes, string fileName, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(Options.TimeoutSeconds), timeProvider);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         Task<ExtractedDocument> reading;
         try
         {
-            budget.CancelAfter(TimeSpan.FromSeconds(Options.TimeoutSeconds));
             var token = budget.Token;
             reading = Task.Run(() => Read(kind, bytes, fileName, token), CancellationToken.None);
         }
@@ -96,7 +100,7 @@ public sealed class DocumentTextExtractor(ExtractionOptions options) : IDocument
         {
             return await reading.WaitAsync(budget.Token);
         }
-        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw DocumentLimitException.Timeout(Options.TimeoutSeconds);
         }
