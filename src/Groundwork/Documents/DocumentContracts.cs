@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Groundwork.Documents.Extraction;
 using Groundwork.Infrastructure;
 
 namespace Groundwork.Documents;
@@ -13,7 +14,7 @@ public sealed record CreateDocumentRequest
     public string Title { get; init; } = string.Empty;
 
     [Required]
-    [StringLength(DocumentsApi.MaxTextCharacters, MinimumLength = 1)]
+    [DocumentTextLength]
     public string Text { get; init; } = string.Empty;
 
     /// <summary>Key/values kept with the document and usable in search filters: strings, numbers or booleans.</summary>
@@ -71,6 +72,24 @@ public sealed class DocumentMetadataAttribute : ValidationAttribute
             ? ValidationResult.Success
             : new ValidationResult($"The {validationContext.DisplayName} field's values must be strings (up to 2000 characters), " +
                                    $"numbers or booleans; not: {string.Join(", ", badValues)}.");
+    }
+}
+
+/// <summary>A document's text is 1 to <see cref="ExtractionOptions.MaxCharacters"/> characters, as an uploaded file's is.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class DocumentTextLengthAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        var options = validationContext.GetService(typeof(Microsoft.Extensions.Options.IOptions<ExtractionOptions>))
+            as Microsoft.Extensions.Options.IOptions<ExtractionOptions>
+            ?? throw new InvalidOperationException("ExtractionOptions are not registered.");
+        var max = options.Value.MaxCharacters;
+        return value is not string { Length: > 0 } text || text.Length <= max
+            ? ValidationResult.Success
+            : new ValidationResult(FormattableString.Invariant(
+                $"The {validationContext.DisplayName} field must have at most {max:N0} characters (setting Extraction:MaxCharacters)."),
+                [validationContext.MemberName!]);
     }
 }
 

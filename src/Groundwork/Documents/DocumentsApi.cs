@@ -18,7 +18,6 @@ namespace Groundwork.Documents;
 
 public static class DocumentsApi
 {
-    public const int MaxTextCharacters = 2_000_000;
     public static IHostApplicationBuilder AddDocuments(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ChunkingOptions>(ChunkingOptions.Section);
@@ -34,7 +33,9 @@ public static class DocumentsApi
         builder.Services.AddScoped<DocumentCatalog>();
         builder.Services.AddHostedService<ContentHashBackfill>();
         builder.Services.AddHostedService<IngestionWorker>();
-        builder.Services.AddSingleton<DocumentTextExtractor>();
+        builder.AddValidatedOptions<ExtractionOptions>(ExtractionOptions.Section);
+        builder.Services.AddSingleton(services => new DocumentTextExtractor(
+            services.GetRequiredService<IOptions<ExtractionOptions>>().Value, services.GetRequiredService<TimeProvider>()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
@@ -251,11 +252,10 @@ public static class DocumentsApi
                 return (null, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unreadable document",
                     detail: unreadable.Message));
             }
-
-            if (extracted.Text.Length > MaxTextCharacters)
+            catch (DocumentTooLongException tooLong)
             {
                 return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
-                    detail: $"'{file.FileName}' has more than {MaxTextCharacters} characters of text."));
+                    detail: tooLong.Message));
             }
 
             documents.Add((fields with

@@ -1,13 +1,4 @@
 using System.Text;
-using AngleSharp.Dom;
-using AngleSharp.Html.Parser;
-using DocumentFormat.OpenXml;
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Wordprocessing;
-using UglyToad.PdfPig;
-using UglyToad.PdfPig.Core;
-using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
-using UglyToad.PdfPig.Exceptions;
 
 namespace Groundwork.Documents.Extraction;
 
@@ -15,8 +6,12 @@ public enum DocumentKind { PlainText, Markdown, Html, Pdf, Docx }
 
 public sealed record SupportedDocumentType(DocumentKind Kind, string ContentType, IReadOnlyList<string> Extensions, string Description);
 
-/// <summary>Turns an uploaded file into plain text for chunking: plain text, Markdown, HTML, PDF (text layer) and DOCX.</summary>
-public sealed class DocumentTextExtractor : IDocumentTextExtractor
+/// <summary>
+/// Turns an uploaded file into plain text for chunking: plain text, Markdown, HTML, PDF (text layer) and DOCX, within the
+/// bounds of <see cref="ExtractionOptions"/>. Parsing runs off the request's thread, at most
+/// <see cref="ExtractionOptions.MaxConcurrent"/> files at a time in the process, each within its time budget.
+/// </summary>
+public sealed class DocumentTextExtractor(ExtractionOptions options, TimeProvider timeProvider) : IDocumentTextExtractor
 {
     public const string DocxContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
@@ -29,16 +24,19 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         new(DocumentKind.Docx, DocxContentType, [".docx"], $"Word (.docx, {DocxContentType})"),
     ];
 
-    private static readonly string[] HtmlDroppedElements =
-        ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg", "iframe", "object", "embed"];
-
-    private static readonly HashSet<string> HtmlBlockElements = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "address", "article", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
-        "figure", "hgroup", "hr", "main", "ol", "p", "section", "summary", "table", "ul", "caption", "thead", "tbody", "tfoot",
-    };
-
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly SemaphoreSlim _slots = new(options.MaxConcurrent, options.MaxConcurrent);
+
+    public DocumentTextExtractor() : this(new ExtractionOptions(), TimeProvider.System)
+    {
+    }
+
+    public DocumentTextExtractor(ExtractionOptions options) : this(options, TimeProvider.System)
+    {
+    }
+
+    public ExtractionOptions Options { get; } = options;
 
     public async Task<ExtractedDocument> ExtractAsync(Stream content, string fileName, string? contentType, CancellationToken cancellationToken)
     {
@@ -55,21 +53,68 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
             throw new UnreadableDocumentException(fileName, "the file is empty");
         }
 
-        var document = kind switch
+        ExtractedDocument document;
+        try
         {
-            DocumentKind.PlainText => ReadPlainText(bytes, fileName, markdown: false),
-            DocumentKind.Markdown => ReadPlainText(bytes, fileName, markdown: true),
-            DocumentKind.Html => ReadHtml(bytes),
-            DocumentKind.Pdf => ReadPdf(bytes, fileName, cancellationToken),
-            DocumentKind.Docx => ReadDocx(bytes, fileName),
-            _ => throw new UnsupportedDocumentTypeException(fileName, contentType),
-        };
+            document = await ReadWithinBudgetAsync(kind, bytes, fileName, cancellationToken);
+        }
+        catch (DocumentLimitException limit) when (limit.TooLong)
+        {
+            throw new DocumentTooLongException(fileName, limit.Message, limit);
+        }
+        catch (DocumentLimitException limit)
+        {
+            throw new UnreadableDocumentException(fileName, limit.Message, limit);
+        }
+
         if (string.IsNullOrWhiteSpace(document.Text))
         {
             throw new UnreadableDocumentException(fileName, "it contains no text");
         }
         return document;
     }
+
+    /// <summary>
+    /// Reads on the thread pool once a slot is free, cancelled by the caller or when the time budget runs out. The answer
+    /// does not wait for a parser that ignores cancellation; its slot stays taken until it ends, so such work stays bounded.
+    /// </summary>
+    private async Task<ExtractedDocument> ReadWithinBudgetAsync(DocumentKind kind, byte[] bytes, string fileName, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(Options.TimeoutSeconds), timeProvider);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        Task<ExtractedDocument> reading;
+        try
+        {
+            var token = budget.Token;
+            reading = Task.Run(() => Read(kind, bytes, fileName, token), CancellationToken.None);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
+        _ = reading.ContinueWith(_ => _slots.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            return await reading.WaitAsync(budget.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw DocumentLimitException.Timeout(Options.TimeoutSeconds);
+        }
+    }
+
+    private ExtractedDocument Read(DocumentKind kind, byte[] bytes, string fileName, CancellationToken cancellationToken) => kind switch
+    {
+        DocumentKind.PlainText => ReadPlainText(bytes, fileName, markdown: false),
+        DocumentKind.Markdown => ReadPlainText(bytes, fileName, markdown: true),
+        DocumentKind.Html => HtmlText.Read(bytes, Options, cancellationToken),
+        DocumentKind.Pdf => PdfText.Read(bytes, fileName, Options, cancellationToken),
+        DocumentKind.Docx => ReadDocx(bytes, fileName, cancellationToken),
+        _ => throw new UnreadableDocumentException(fileName, "its type cannot be read"),
+    };
 
     /// <summary>
     /// A specific content type wins, then the extension, then a generic text/plain; a file that declares none of them
@@ -93,14 +138,7 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         return bytes.StartsWith("%PDF-"u8) ? DocumentKind.Pdf : null;
     }
 
-    private static bool HasPdfHeader(ReadOnlySpan<byte> bytes)
-    {
-        // Readers accept a little junk before the header, within the first kilobyte.
-        var head = bytes[..Math.Min(bytes.Length, 1024)];
-        return head.IndexOf("%PDF-"u8) >= 0;
-    }
-
-    private static ExtractedDocument ReadPlainText(byte[] bytes, string fileName, bool markdown)
+    private ExtractedDocument ReadPlainText(byte[] bytes, string fileName, bool markdown)
     {
         string text;
         if (bytes is [0xFF, 0xFE, ..])
@@ -126,6 +164,11 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
             {
                 throw new UnreadableDocumentException(fileName, "it is not valid UTF-8 text; save it as UTF-8", exception);
             }
+        }
+
+        if (text.Length > Options.MaxCharacters)
+        {
+            throw DocumentLimitException.Characters(Options.MaxCharacters);
         }
 
         text = TextNormalisation.NormaliseLineEndings(text).TrimEnd().TrimStart('\n');
@@ -201,144 +244,7 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
         return trimmed.All(c => c == '=') ? 1 : trimmed.All(c => c == '-') ? 2 : null;
     }
 
-    private static ExtractedDocument ReadHtml(byte[] bytes)
-    {
-        var parser = new HtmlParser();
-        using var stream = new MemoryStream(bytes, writable: false);
-        using var document = parser.ParseDocument(stream);
-
-        var title = Collapse(document.Title);
-        if (string.IsNullOrEmpty(title))
-        {
-            title = Collapse(document.QuerySelector("h1")?.TextContent);
-        }
-
-        foreach (var element in document.QuerySelectorAll(string.Join(",", HtmlDroppedElements)).ToList())
-        {
-            element.Remove();
-        }
-
-        var articles = document.QuerySelectorAll("article");
-        INode? root = document.QuerySelector("main, [role=main]")
-            ?? (articles.Length == 1 ? articles[0] : null)
-            ?? (INode?)document.Body
-            ?? document.DocumentElement;
-
-        var layout = new TextLayout();
-        if (root is not null)
-        {
-            WriteHtml(root, layout);
-        }
-        return new ExtractedDocument(layout.ToString(), [], string.IsNullOrEmpty(title) ? null : title);
-    }
-
-    private static void WriteHtml(INode node, TextLayout layout)
-    {
-        if (node is IText text)
-        {
-            layout.AppendInline(text.Data);
-            return;
-        }
-        if (node is not IElement element)
-        {
-            foreach (var child in node.ChildNodes)
-            {
-                WriteHtml(child, layout);
-            }
-            return;
-        }
-
-        var name = element.LocalName;
-        if (name == "pre")
-        {
-            layout.AppendCodeBlock(element.TextContent);
-            return;
-        }
-        if (name is ['h', >= '1' and <= '6'])
-        {
-            layout.BeginHeading(name[1] - '0');
-            foreach (var child in element.ChildNodes)
-            {
-                WriteHtml(child, layout);
-            }
-            layout.EndHeading();
-            return;
-        }
-
-        var separator = name switch
-        {
-            "br" => TextLayout.Separator.Line,
-            "li" or "tr" or "dt" or "dd" => TextLayout.Separator.Line,
-            "td" or "th" => TextLayout.Separator.Tab,
-            _ when HtmlBlockElements.Contains(name) => TextLayout.Separator.Paragraph,
-            _ => TextLayout.Separator.None,
-        };
-        if (name == "br")
-        {
-            layout.Request(separator);
-            return;
-        }
-
-        layout.Request(separator);
-        foreach (var child in element.ChildNodes)
-        {
-            WriteHtml(child, layout);
-        }
-        // A cell ends with nothing: the next cell asks for the tab and the row end for the line break.
-        if (separator != TextLayout.Separator.Tab)
-        {
-            layout.Request(separator);
-        }
-    }
-
-    private static string? Collapse(string? text) =>
-        text is null ? null : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-
-    private static ExtractedDocument ReadPdf(byte[] bytes, string fileName, CancellationToken cancellationToken)
-    {
-        if (!HasPdfHeader(bytes))
-        {
-            throw new UnreadableDocumentException(fileName, "it is not a PDF (no %PDF header)");
-        }
-
-        try
-        {
-            using var pdf = PdfDocument.Open(bytes);
-            var text = new StringBuilder();
-            var pages = new List<PageSpan>(pdf.NumberOfPages);
-            foreach (var page in pdf.GetPages())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var pageText = TextNormalisation.Tidy(ContentOrderTextExtractor.GetText(page));
-                if (pageText.Length > 0 && text.Length > 0)
-                {
-                    text.Append("\n\n");
-                }
-                var start = text.Length;
-                text.Append(pageText);
-                pages.Add(new PageSpan(page.Number, start, text.Length));
-            }
-
-            if (text.Length == 0)
-            {
-                throw new UnreadableDocumentException(fileName,
-                    "the PDF has no text layer (scanned pages need OCR, which is not supported)");
-            }
-            var title = pdf.Information.Title?.Trim();
-            return new ExtractedDocument(text.ToString(), pages, string.IsNullOrEmpty(title) ? null : title);
-        }
-        catch (PdfDocumentEncryptedException exception)
-        {
-            throw new UnreadableDocumentException(fileName, "the PDF is encrypted", exception);
-        }
-        catch (Exception exception) when (exception is not (UnreadableDocumentException or OperationCanceledException or OutOfMemoryException))
-        {
-            // PdfPig reports damaged files with many exception types (format, index, null reference, ...).
-            throw new UnreadableDocumentException(fileName, $"the PDF is corrupt or unsupported ({exception.GetType().Name})", exception);
-        }
-    }
-
-    private static ExtractedDocument ReadDocx(byte[] bytes, string fileName)
+    private ExtractedDocument ReadDocx(byte[] bytes, string fileName, CancellationToken cancellationToken)
     {
         if (bytes is not [0x50, 0x4B, ..])
         {
@@ -347,133 +253,13 @@ public sealed class DocumentTextExtractor : IDocumentTextExtractor
 
         try
         {
-            using var stream = new MemoryStream(bytes, writable: false);
-            using var word = WordprocessingDocument.Open(stream, isEditable: false);
-            var body = word.MainDocumentPart?.Document?.Body
-                ?? throw new UnreadableDocumentException(fileName, "the DOCX has no document body");
-
-            var styles = word.MainDocumentPart?.StyleDefinitionsPart?.Styles?.Elements<Style>()
-                .Where(s => s.StyleId?.Value is not null)
-                .DistinctBy(s => s.StyleId!.Value!)
-                .ToDictionary(s => s.StyleId!.Value!) ?? [];
-            var layout = new TextLayout();
-            WriteDocxBlocks(body, layout, styles);
-            var title = word.PackageProperties.Title?.Trim();
-            return new ExtractedDocument(layout.ToString(), [], string.IsNullOrEmpty(title) ? null : title);
+            return DocxText.Read(bytes, fileName, Options, cancellationToken);
         }
-        catch (Exception exception) when (exception is OpenXmlPackageException or FileFormatException or InvalidDataException or IOException
-            or System.Xml.XmlException or InvalidOperationException)
+        catch (Exception exception) when (exception is not (UnreadableDocumentException or DocumentLimitException
+            or OperationCanceledException or OutOfMemoryException))
         {
-            throw new UnreadableDocumentException(fileName, $"the DOCX is corrupt ({exception.GetType().Name})", exception);
-        }
-    }
-
-    private static void WriteDocxBlocks(OpenXmlElement container, TextLayout layout, Dictionary<string, Style> styles)
-    {
-        foreach (var element in container.ChildElements)
-        {
-            switch (element)
-            {
-                case Paragraph paragraph when DocxHeadingLevel(paragraph, styles) is { } level:
-                    layout.BeginHeading(level);
-                    WriteDocxRuns(paragraph, layout);
-                    layout.EndHeading();
-                    break;
-                case Paragraph paragraph:
-                    layout.Request(TextLayout.Separator.Paragraph);
-                    WriteDocxRuns(paragraph, layout);
-                    layout.Request(TextLayout.Separator.Paragraph);
-                    break;
-                case Table table:
-                    layout.Request(TextLayout.Separator.Paragraph);
-                    foreach (var row in table.Elements<TableRow>())
-                    {
-                        layout.Request(TextLayout.Separator.Line);
-                        foreach (var cell in row.Elements<TableCell>())
-                        {
-                            layout.Request(TextLayout.Separator.Tab);
-                            foreach (var cellParagraph in cell.Descendants<Paragraph>())
-                            {
-                                layout.Request(TextLayout.Separator.Space);
-                                WriteDocxRuns(cellParagraph, layout);
-                            }
-                        }
-                    }
-                    layout.Request(TextLayout.Separator.Paragraph);
-                    break;
-                default:
-                    // Content controls, custom XML and similar wrappers hold paragraphs and tables of their own.
-                    WriteDocxBlocks(element, layout, styles);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A paragraph's outline level, its own or its style's (inherited through based-on styles), which holds whatever language
-    /// the document names its styles in; failing that, the built-in style names "heading 1".."heading 9" and "Title".
-    /// </summary>
-    private static int? DocxHeadingLevel(Paragraph paragraph, Dictionary<string, Style> styles)
-    {
-        var properties = paragraph.ParagraphProperties;
-        var outlineLevel = properties?.OutlineLevel?.Val?.Value;
-        var styleId = properties?.ParagraphStyleId?.Val?.Value;
-        var names = new List<string>();
-        // A based-on chain is short; the bound only stops a cycle in a damaged file.
-        for (var depth = 0; outlineLevel is null && styleId is not null && depth < 10; depth++)
-        {
-            names.Add(styleId);
-            if (!styles.TryGetValue(styleId, out var style))
-            {
-                break;
-            }
-            if (style.StyleName?.Val?.Value is { } name)
-            {
-                names.Add(name);
-            }
-            outlineLevel = style.StyleParagraphProperties?.OutlineLevel?.Val?.Value;
-            styleId = style.BasedOn?.Val?.Value;
-        }
-
-        // Outline level 9 is body text.
-        if (outlineLevel is { } level)
-        {
-            return level < 9 ? Math.Min(level + 1, 6) : null;
-        }
-        foreach (var name in names)
-        {
-            var compact = name.Replace(" ", "", StringComparison.Ordinal);
-            if (compact.Equals("Title", StringComparison.OrdinalIgnoreCase))
-            {
-                return 1;
-            }
-            if (compact.StartsWith("heading", StringComparison.OrdinalIgnoreCase) && compact.Length == 8 && compact[7] is >= '1' and <= '9')
-            {
-                return Math.Min(compact[7] - '0', 6);
-            }
-        }
-        return null;
-    }
-
-    private static void WriteDocxRuns(Paragraph paragraph, TextLayout layout)
-    {
-        foreach (var element in paragraph.Descendants())
-        {
-            switch (element)
-            {
-                case Text text:
-                    layout.AppendVerbatim(text.Text);
-                    break;
-                case TabChar:
-                    layout.Request(TextLayout.Separator.Tab);
-                    break;
-                case Break or CarriageReturn:
-                    layout.Request(TextLayout.Separator.Line);
-                    break;
-                case NoBreakHyphen:
-                    layout.AppendVerbatim("-");
-                    break;
-            }
+            // Zip, XML and I/O errors alike: the package is damaged or not what it claims to be.
+            throw new UnreadableDocumentException(fileName, "the DOCX is corrupt or unsupported", exception);
         }
     }
 }

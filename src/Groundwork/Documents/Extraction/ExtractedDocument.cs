@@ -30,3 +30,44 @@ public sealed class UnreadableDocumentException(string fileName, string reason, 
     public string FileName { get; } = fileName;
     public string Reason { get; } = reason;
 }
+
+/// <summary>The file is readable but has more text or pages than the extraction limits allow (413).</summary>
+public sealed class DocumentTooLongException(string fileName, string reason, Exception? innerException = null)
+    : Exception($"'{fileName}' {reason}.", innerException)
+{
+    public string FileName { get; } = fileName;
+    public string Reason { get; } = reason;
+}
+
+/// <summary>A limit of <see cref="ExtractionOptions"/> was reached while reading; the extractor names the file.</summary>
+internal sealed class DocumentLimitException(string reason, bool tooLong) : Exception(reason)
+{
+    /// <summary>Too much text or too many pages, rather than a file built to exhaust the reader.</summary>
+    public bool TooLong { get; } = tooLong;
+
+    public static DocumentLimitException Characters(int max) =>
+        new(Invariant($"has more than {max:N0} characters of text (setting Extraction:MaxCharacters)"), tooLong: true);
+
+    public static DocumentLimitException Pages(int max) =>
+        new(Invariant($"has more than {max:N0} pages (setting Extraction:MaxPages)"), tooLong: true);
+
+    public static DocumentLimitException Depth(int max) =>
+        new(Invariant($"it is nested deeper than {max:N0} levels (setting Extraction:MaxDepth)"), tooLong: false);
+
+    public static DocumentLimitException Expanded(long maxBytes) =>
+        new($"it expands to more than {Size(maxBytes)} when unzipped (setting Extraction:MaxExpandedBytes)", tooLong: false);
+
+    public static DocumentLimitException Ratio(int maxRatio) =>
+        new(Invariant($"it expands more than {maxRatio:N0} times its compressed size when unzipped (setting Extraction:MaxCompressionRatio)"),
+            tooLong: false);
+
+    public static DocumentLimitException Timeout(int seconds) =>
+        new(Invariant($"it took longer than {seconds:N0} s to read (setting Extraction:TimeoutSeconds)"), tooLong: false);
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    private static string Size(long bytes) =>
+        bytes % (1L << 30) == 0 ? Invariant($"{bytes >> 30:N0} GiB")
+        : bytes % (1L << 20) == 0 ? Invariant($"{bytes >> 20:N0} MiB")
+        : Invariant($"{bytes:N0} bytes");
+}

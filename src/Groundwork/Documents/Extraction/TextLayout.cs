@@ -6,13 +6,15 @@ namespace Groundwork.Documents.Extraction;
 /// Builds text from a stream of inline runs and requested separators: whitespace inside runs collapses to one space,
 /// and of several separators requested between two runs only the strongest is written, never at the start or end.
 /// Headings come out as Markdown ATX heading lines (<c>## Title</c>) and preformatted text as fenced code, the structure
-/// the chunker reads whatever the source format.
+/// the chunker reads whatever the source format. Writing past <c>maxCharacters</c> throws at once, so a hostile file
+/// cannot grow the text beyond the limit before it is checked.
 /// </summary>
-internal sealed class TextLayout
+internal sealed class TextLayout(int maxCharacters)
 {
     private readonly StringBuilder _text = new();
     private Separator _pending = Separator.None;
     private int _headingDepth;
+    private bool _afterCarriageReturn;
     private string? _headingMarker;
 
     public enum Separator { None, Space, Tab, Line, Paragraph }
@@ -31,7 +33,7 @@ internal sealed class TextLayout
         }
     }
 
-    public void AppendInline(string text)
+    public void AppendInline(ReadOnlySpan<char> text)
     {
         foreach (var c in text)
         {
@@ -47,7 +49,7 @@ internal sealed class TextLayout
     }
 
     /// <summary>Appends text keeping its spaces and line breaks (HTML pre, DOCX tabs and breaks), except inside a heading.</summary>
-    public void AppendVerbatim(string text)
+    public void AppendVerbatim(ReadOnlySpan<char> text)
     {
         if (_headingDepth > 0)
         {
@@ -55,9 +57,17 @@ internal sealed class TextLayout
             return;
         }
 
-        foreach (var c in TextNormalisation.NormaliseLineEndings(text))
+        // Text may come in pieces, so a \r\n split between two of them is remembered.
+        foreach (var c in text)
         {
-            Write(c);
+            if (c == '\n' && _afterCarriageReturn)
+            {
+                _afterCarriageReturn = false;
+                continue;
+            }
+
+            _afterCarriageReturn = c == '\r';
+            Write(c == '\r' ? '\n' : c);
         }
     }
 
@@ -123,6 +133,7 @@ internal sealed class TextLayout
             });
         }
         _pending = Separator.None;
+        _afterCarriageReturn &= c == '\n';
         if (_headingMarker is not null)
         {
             _text.Append(_headingMarker);
@@ -130,6 +141,10 @@ internal sealed class TextLayout
         }
 
         _text.Append(c);
+        if (_text.Length > maxCharacters)
+        {
+            throw DocumentLimitException.Characters(maxCharacters);
+        }
     }
 
     public override string ToString() => TextNormalisation.Tidy(_text.ToString());

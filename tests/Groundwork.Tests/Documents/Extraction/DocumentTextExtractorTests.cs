@@ -342,6 +342,168 @@ public sealed class DocumentTextExtractorTests
         }
     }
 
+    private static Task<ExtractedDocument> ExtractAsync(ExtractionOptions options, byte[] bytes, string fileName, string? contentType) =>
+        new DocumentTextExtractor(options).ExtractAsync(new MemoryStream(bytes), fileName, contentType, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task PdfOf500PagesIsReadWithinTheDefaultLimits()
+    {
+        var document = await ExtractAsync(HostileFiles.Pdf(500, "Valve inspection record"), "manual.pdf", "application/pdf");
+
+        Assert.Equal(500, document.Pages.Count);
+        Assert.Equal("Valve inspection record", document.Text[document.Pages[499].Start..document.Pages[499].End]);
+    }
+
+    [Fact]
+    public async Task PdfOverThePageLimitIsTooLongBeforeItsPagesAreRead()
+    {
+        var exception = await Assert.ThrowsAsync<DocumentTooLongException>(
+            () => ExtractAsync(new ExtractionOptions { MaxPages = 20 }, HostileFiles.Pdf(21, "Page"), "long.pdf", "application/pdf"));
+
+        Assert.Equal("'long.pdf' has more than 20 pages (setting Extraction:MaxPages).", exception.Message);
+    }
+
+    [Fact]
+    public async Task PdfTextOverTheCharacterLimitIsTooLong()
+    {
+        await Assert.ThrowsAsync<DocumentTooLongException>(
+            () => ExtractAsync(new ExtractionOptions { MaxCharacters = 1_000 }, HostileFiles.Pdf(100, "Twenty characters!!"), "long.pdf", "application/pdf"));
+    }
+
+    [Fact]
+    public async Task DocxManualOf300PagesIsReadWithinTheDefaultLimits()
+    {
+        // About 300 pages: 60 sections of 25 paragraphs of ~70 words, and a table per section.
+        var bytes = HostileFiles.Docx(body =>
+        {
+            var writer = new StreamWriter(body, new UTF8Encoding(false));
+            for (var section = 1; section <= 60; section++)
+            {
+                writer.Write($"<w:p><w:pPr><w:outlineLvl w:val=\"0\"/></w:pPr><w:r><w:t>Section {section}</w:t></w:r></w:p>");
+                for (var paragraph = 1; paragraph <= 25; paragraph++)
+                {
+                    writer.Write("<w:sdt><w:sdtContent><w:p><w:r><w:t xml:space=\"preserve\">");
+                    writer.Write(string.Join(' ', Enumerable.Range(0, 70).Select(word => $"step{section * 1_000 + paragraph * 70 + word}")));
+                    writer.Write("</w:t></w:r></w:p></w:sdtContent></w:sdt>");
+                }
+                writer.Write($"<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Part {section}</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Steel</w:t></w:r></w:p></w:tc></w:tr></w:tbl>");
+            }
+            writer.Flush();
+        });
+
+        var document = await ExtractAsync(bytes, "manual.docx", DocumentTextExtractor.DocxContentType);
+
+        Assert.StartsWith("# Section 1\n\nstep1070 step1071", document.Text);
+        Assert.Contains("\n\nPart 60\tSteel", document.Text);
+        Assert.True(document.Text.Length > 1_000_000, $"{document.Text.Length} characters");
+    }
+
+    [Fact]
+    public async Task DocxTextOverTheCharacterLimitIsTooLongWhileItIsRead()
+    {
+        var bytes = BuildDocx(title: null, [.. Enumerable.Range(0, 200).Select(i => TextParagraph($"Paragraph number {i}."))]);
+
+        var exception = await Assert.ThrowsAsync<DocumentTooLongException>(
+            () => ExtractAsync(new ExtractionOptions { MaxCharacters = 1_000 }, bytes, "long.docx", DocumentTextExtractor.DocxContentType));
+
+        Assert.Equal("'long.docx' has more than 1,000 characters of text (setting Extraction:MaxCharacters).", exception.Message);
+    }
+
+    [Fact]
+    public async Task DocxInflatingPastTheLimitIsRejectedBeforeItIsRead()
+    {
+        var bytes = HostileFiles.Docx(body => body.Write(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(HostileFiles.Paragraph, 100_000)))),
+            System.IO.Compression.CompressionLevel.NoCompression);
+
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
+            () => ExtractAsync(new ExtractionOptions { MaxExpandedBytes = 1L << 20 }, bytes, "big.docx", DocumentTextExtractor.DocxContentType));
+
+        Assert.Equal("'big.docx' cannot be read: it expands to more than 1 MiB when unzipped (setting Extraction:MaxExpandedBytes).", exception.Message);
+    }
+
+    [Fact]
+    public async Task DocxNestedPastTheDepthLimitIsRejected()
+    {
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
+            () => ExtractAsync(new ExtractionOptions { MaxDepth = 32 }, HostileFiles.NestedContentControlsDocx(15), "deep.docx", DocumentTextExtractor.DocxContentType));
+
+        Assert.Equal("'deep.docx' cannot be read: it is nested deeper than 32 levels (setting Extraction:MaxDepth).", exception.Message);
+        Assert.Equal("a", (await ExtractAsync(new ExtractionOptions { MaxDepth = 32 }, HostileFiles.NestedContentControlsDocx(13), "deep.docx", null)).Text);
+    }
+
+    [Fact]
+    public async Task CorruptDocxNamesNoExceptionType()
+    {
+        var bytes = BuildDocx(title: null, TextParagraph("Fine."));
+        var truncated = bytes[..(bytes.Length / 2)];
+
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(() => ExtractAsync(truncated, "cut.docx", DocumentTextExtractor.DocxContentType));
+
+        Assert.Equal("'cut.docx' cannot be read: the DOCX is corrupt or unsupported.", exception.Message);
+    }
+
+    [Fact]
+    public async Task HtmlNestedPastTheDepthLimitIsRejectedAndJustUnderItIsRead()
+    {
+        var options = new ExtractionOptions { MaxDepth = 64 };
+
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
+            () => ExtractAsync(options, HostileFiles.NestedHtml(64, "<div>", "</div>"), "deep.html", "text/html"));
+
+        Assert.Contains("nested deeper than 64 levels", exception.Message);
+        // html, body and 60 divs make 62 levels; the walk keeps block separators without recursion.
+        Assert.Equal("text", (await ExtractAsync(options, HostileFiles.NestedHtml(60, "<div>", "</div>"), "deep.html", "text/html")).Text);
+    }
+
+    [Fact]
+    public async Task LargeHtmlPageIsReadWithinTheDefaultLimits()
+    {
+        var html = new StringBuilder("<html><body><main>");
+        for (var i = 0; i < 20_000; i++)
+        {
+            html.Append($"<section><div><h2>Item {i}</h2><p>The <b>part</b> numbered {i} is kept in <a href=\"/bin/{i}\">bin {i % 97}</a>.</p></div></section>");
+        }
+
+        var document = await ExtractAsync(Utf8(html.Append("</main></body></html>").ToString()), "catalogue.html", "text/html");
+
+        Assert.EndsWith("## Item 19999\n\nThe part numbered 19999 is kept in bin 17.", document.Text);
+    }
+
+    [Fact]
+    public async Task HtmlTextOverTheCharacterLimitIsTooLong()
+    {
+        await Assert.ThrowsAsync<DocumentTooLongException>(
+            () => ExtractAsync(new ExtractionOptions { MaxCharacters = 1_000 }, Utf8($"<p>{new string('x', 1_001)}</p>"), "long.html", "text/html"));
+    }
+
+    [Fact]
+    public async Task CancelledUploadStopsTheReading()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _extractor.ExtractAsync(
+            new MemoryStream(HostileFiles.Pdf(10, "Page")), "manual.pdf", "application/pdf", cancelled.Token));
+    }
+
+    [Fact]
+    public async Task ReadingThatOutlastsItsBudgetIsRejectedSayingSo()
+    {
+        var extractor = new DocumentTextExtractor(new ExtractionOptions { TimeoutSeconds = 1 }, new ExpiredClock());
+
+        var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(() => extractor.ExtractAsync(
+            new MemoryStream(HostileFiles.Pdf(500, "Page")), "slow.pdf", "application/pdf", TestContext.Current.CancellationToken));
+
+        Assert.Equal("'slow.pdf' cannot be read: it took longer than 1 s to read (setting Extraction:TimeoutSeconds).", exception.Message);
+    }
+
+    /// <summary>A clock on which every timer is already due: the budget runs out as soon as the reading starts.</summary>
+    private sealed class ExpiredClock : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            System.CreateTimer(callback, state, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
     private static Paragraph Heading(string text) =>
         new(new ParagraphProperties(new ParagraphStyleId { Val = "Heading1" }), new Run(new Text(text)));
 
