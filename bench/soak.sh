@@ -129,7 +129,7 @@ start service env ${service_env[@]+"${service_env[@]}"} Urls="$base" Storage__Pa
   ANTHROPIC_API_KEY= Logging__LogLevel__Default=Warning dotnet "$root/$service_dll"
 service_pid=$started
 $python bench/extra.py wait-ready "$base" 90 >/dev/null
-start sampler $python bench/lib/rss_sampler.py sample "$service_pid" "$work/rss.tsv" --interval "$interval"
+start sampler $python bench/lib/soak_report.py sample "$service_pid" "$work/rss.tsv" "$interval"
 sampler_pid=$started
 log "ingesting $documents documents"
 run $python bench/lib/soak_driver.py ingest "$base" --documents "$documents" >"$work/ingest.json"
