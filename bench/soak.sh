@@ -5,21 +5,22 @@
 # within 10 % of its steady state, and 60 s after a burst it is back within 20 % of it.
 #
 #   bash bench/soak.sh                  30 minutes: warm-up 5 min, bursts at 10 and 20 min (60 s, then 90 s idle)
-#   bash bench/soak.sh --smoke          about 2 1/2 minutes: warm-up 20 s, one 15 s burst at 50 s, 65 s idle
+#   bash bench/soak.sh --smoke          about 3 minutes with start-up: 2.5 min of traffic, warm-up 20 s, one 10 s burst at 50 s, 65 s idle
 #   bash bench/soak.sh --docs           after the run, write the "## Memory soak" section of docs/benchmarks.md
 #   python3 bench/lib/soak_report.py docs bench/results/soak-<date>.json docs/benchmarks.md   (the same, later)
 #
 # Options (full-run defaults; --smoke changes those marked *):
-#   --minutes N             minutes of traffic (30, * 2.25)
+#   --minutes N             minutes of traffic (30, * 2.5)
 #   --warmup S              seconds of warm-up excluded from the steady state (300, * 20)
 #   --burst-every S         a burst at every multiple of S seconds that fits (600, * 50)
-#   --burst-seconds S       burst requests start for S seconds (60, * 15)
+#   --burst-seconds S       burst requests start for S seconds (60, * 10)
 #   --idle-seconds S        idle time after each burst (90, * 65); the check is at 60 s
 #   --interval S            RSS sampling interval (5, * 2)
-#   --documents N           corpus documents, about ten chunks each (300, * 60)
+#   --documents N           corpus documents, about ten chunks each (300, * 40)
 #   --connections N         mixed-traffic connections (16)
 #   --burst-connections N   burst connections (4; the first two each make one big upload)
-#   --big-upload-mib M      size of each big upload (4, * 1)
+#   --big-upload-mib M      size of each big upload (0.5, * 0.1); about 700 chunks a MiB, embedded at
+#                           roughly 20-40 chunks/s on 2 shared cores, so a burst overruns --burst-seconds by that
 #   --think-ms MS           pause between a mixed-traffic worker's requests (0)
 #   --env NAME=VALUE        extra environment for the service (repeatable), e.g. DOTNET_GCConserveMemory=5
 #   --label TEXT            a note for the report, e.g. what --env changed
@@ -68,12 +69,12 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 if [[ $smoke == 1 ]]; then
-  minutes=${minutes:-2.25}; warmup=${warmup:-20}; burst_every=${burst_every:-50}; burst_seconds=${burst_seconds:-15}
-  idle_seconds=${idle_seconds:-65}; interval=${interval:-2}; documents=${documents:-60}; big_mib=${big_mib:-1}
+  minutes=${minutes:-2.5}; warmup=${warmup:-20}; burst_every=${burst_every:-50}; burst_seconds=${burst_seconds:-10}
+  idle_seconds=${idle_seconds:-65}; interval=${interval:-2}; documents=${documents:-40}; big_mib=${big_mib:-0.1}
   out=${out:-$(mktemp -d -t groundwork-soak-smoke.XXXXXX)}
 else
   minutes=${minutes:-30}; warmup=${warmup:-300}; burst_every=${burst_every:-600}; burst_seconds=${burst_seconds:-60}
-  idle_seconds=${idle_seconds:-90}; interval=${interval:-5}; documents=${documents:-300}; big_mib=${big_mib:-4}
+  idle_seconds=${idle_seconds:-90}; interval=${interval:-5}; documents=${documents:-300}; big_mib=${big_mib:-0.5}
   out=${out:-bench/results}
 fi
 for number in "$minutes" "$warmup" "$burst_every" "$burst_seconds" "$idle_seconds" "$interval" "$documents" \

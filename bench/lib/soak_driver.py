@@ -6,14 +6,15 @@ Standard library only (run with Debian's /usr/bin/python3); every request goes t
   ingest BASE_URL --documents N [--concurrency 4] [--seed 7]
       POST /documents?wait=true of N generated manuals (about ten 200-token chunks each); prints a JSON summary.
   traffic BASE_URL --phases OUT.json --total-s S --warmup-s S --burst-every-s S --burst-s S --idle-s S
-          [--connections 16] [--burst-connections 4] [--think-ms 0] [--big-upload-mib 4] [--seed 7]
+          [--connections 16] [--burst-connections 4] [--think-ms 0] [--big-upload-mib 0.5] [--seed 7]
       Runs the schedule below, writing every phase's begin and end (unix times), the requests per operation and
       status, and the errors to OUT.json (rewritten at every phase change, so a cut-short run still has them).
 
 The schedule: mixed traffic from 0 to total-s, except that at every multiple of burst-every-s (while the burst and
 its idle period fit before total-s) the mixed traffic stops, a heavy burst runs for about burst-s (new burst
 requests start until then; the burst ends when the last one finished and its big documents are deleted), and the
-service is left idle (no requests at all) for idle-s before mixed traffic resumes.
+service is left idle (no requests at all) for idle-s before mixed traffic resumes. When a burst overruns, the idle
+period still lasts idle-s and the traffic ends later than total-s (by the overrun, at least 10 s after the idle).
 
 Mixed traffic (each of `connections` workers, one keep-alive connection each, picks by weight): POST /generate
 (model local), POST /search (vector, keyword, hybrid; half with a filter on metadata, tags or created_at),
@@ -320,7 +321,7 @@ class Traffic:
                     self.big.extend(ids)
             else:
                 count = rng.choice([512, 1024, 2048])
-                texts = [" ".join(sentence(rng, rng.choice(SYSTEMS)) for _ in range(rng.randint(1, 6)))
+                texts = [" ".join(sentence(rng, rng.choice(SYSTEMS)) for _ in range(rng.choice([1, 1, 1, 2, 4])))
                          for _ in range(count)]
                 self.call(client, "burst_embeddings", "POST", "/embeddings", json.dumps({"input": texts}).encode())
             first = False
@@ -347,7 +348,10 @@ class Traffic:
         with self.mode_changed:
             self.mode = "idle"
         self.phase(f"idle{index}", "begin")
-        time.sleep(max(0.0, min(self.args.idle_s, self.end - time.time())))
+        # The whole idle period, even when the burst overran: the traffic then ends a little later (at least 10 s of
+        # mixed traffic after the idle period).
+        time.sleep(self.args.idle_s)
+        self.end = max(self.end, time.time() + 10)
         self.phase(f"idle{index}", "end")
         with self.mode_changed:
             self.mode = "mixed"
@@ -360,16 +364,18 @@ class Traffic:
         workers = [threading.Thread(target=self.mixed_worker, args=(n,), daemon=True) for n in range(args.connections)]
         for worker in workers:
             worker.start()
-        index = 1
+        index, planned_end, resumed = 1, self.end, self.began
         while True:
-            start = self.began + index * args.burst_every_s
-            # The burst usually overruns burst-s by its last requests; leave it a minute of slack.
-            if args.burst_every_s <= 0 or start + args.burst_s + args.idle_s + 15 > self.end:
+            # At every multiple of burst-every-s, but after at least half of it of mixed traffic when the previous
+            # burst overran; only while it fits before total-s (10 s of slack for the burst's last requests).
+            start = max(self.began + index * args.burst_every_s, resumed + args.burst_every_s / 2)
+            if args.burst_every_s <= 0 or start + args.burst_s + args.idle_s + 10 > planned_end:
                 break
             while time.time() < start:
                 time.sleep(min(1.0, start - time.time()))
                 self.save()
             self.burst(index)
+            resumed = time.time()
             index += 1
         while time.time() < self.end:
             time.sleep(min(5.0, max(0.0, self.end - time.time())))
@@ -401,7 +407,7 @@ def main():
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--burst-connections", type=int, default=4)
     p.add_argument("--think-ms", type=float, default=0)
-    p.add_argument("--big-upload-mib", type=float, default=4)
+    p.add_argument("--big-upload-mib", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if args.command == "ingest":
