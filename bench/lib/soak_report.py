@@ -1,8 +1,8 @@
 """Memory samples and figures for bench/soak.sh (standard library; matplotlib for the chart when installed).
 
   sample PID OUT INTERVAL_S
-      every interval append "unix_time vm_rss_kib rss_anon_kib rss_file_kib threads" (from /proc/PID/status) to OUT,
-      until PID is gone or on SIGTERM.
+      every interval append "unix_time vm_rss_kib rss_anon_kib rss_file_kib threads gc_range_kib" (/proc/PID/status;
+      the last is the resident part of the GC's reserved range, from /proc/PID/smaps) to OUT, until PID is gone.
   report --work DIR --out PREFIX
       read DIR/rss.tsv, DIR/phases.json, DIR/meta.json, DIR/ingest.json; write PREFIX.csv (one row per sample),
       PREFIX.json (the figures), PREFIX.md (the section for docs/benchmarks.md) and PREFIX.png; print the summary.
@@ -48,8 +48,28 @@ def sample(pid, out, interval):
                             values[key] = int(rest.split()[0])
             except OSError:
                 return
-            f.write(f"{time.time():.3f} " + " ".join(str(values.get(k, 0)) for k in keys) + "\n")
+            values["GcRange"] = gc_range_kib(pid)
+            f.write(f"{time.time():.3f} " + " ".join(str(values.get(k, 0)) for k in keys + ("GcRange",)) + "\n")
             time.sleep(interval)
+
+
+def gc_range_kib(pid):
+    """Resident KiB of the anonymous mappings of 1 GiB or more: the .NET GC reserves its regions range as one such
+    mapping (256 GiB by default), so this approximates the managed heap's resident memory; ONNX Runtime, SQLite and
+    malloc arenas live in smaller mappings."""
+    total, big = 0, False
+    try:
+        with open(f"/proc/{pid}/smaps") as smaps:
+            for line in smaps:
+                first = line.split(maxsplit=6)
+                if "-" in first[0] and len(first) >= 5 and not first[0].endswith(":"):
+                    begin, end = (int(x, 16) for x in first[0].split("-"))
+                    big = end - begin >= 1 << 30 and (len(first) < 6 or not first[5].strip())
+                elif big and first[0] == "Rss:":
+                    total += int(first[1])
+    except OSError:
+        pass
+    return total
 
 
 def mib(kib):
@@ -83,8 +103,9 @@ def report(work, prefix):
     samples = []
     for line in (work / "rss.tsv").read_text().split("\n"):
         if line.strip():
-            t, rss, anon, file_, threads = line.split()
-            samples.append({"t": float(t), "rss": int(rss), "anon": int(anon), "file": int(file_), "threads": int(threads)})
+            t, rss, anon, file_, threads, *gc = line.split()
+            samples.append({"t": float(t), "rss": int(rss), "anon": int(anon), "file": int(file_), "threads": int(threads),
+                            "gc": int(gc[0]) if gc else 0})
 
     def phase_of(t):
         if t < t0:
@@ -168,10 +189,10 @@ def report(work, prefix):
 
     prefix.parent.mkdir(parents=True, exist_ok=True)
     with open(f"{prefix}.csv", "w") as f:
-        f.write("elapsed_s,unix_time,phase,rss_mib,rss_anon_mib,rss_file_mib,threads\n")
+        f.write("elapsed_s,unix_time,phase,rss_mib,rss_anon_mib,rss_file_mib,gc_range_rss_mib,threads\n")
         for s in samples:
             f.write(f"{s['elapsed']:.1f},{s['t']:.3f},{s['phase']},{mib(s['rss']):.1f},{mib(s['anon']):.1f},"
-                    f"{mib(s['file']):.1f},{s['threads']}\n")
+                    f"{mib(s['file']):.1f},{mib(s['gc']):.1f},{s['threads']}\n")
     chart = draw(samples, figures, edges, t0, Path(f"{prefix}.png"))
     figures["chart"] = chart.name if chart else None
     Path(f"{prefix}.json").write_text(json.dumps(figures, indent=1) + "\n")
@@ -194,6 +215,7 @@ def draw(samples, figures, edges, t0, path):
     ax.plot(xs, [mib(s["rss"]) for s in samples], color="C0", linewidth=1.4, label="RSS (VmRSS)")
     ax.plot(xs, [mib(s["anon"]) for s in samples], color="C0", linewidth=0.8, alpha=0.5, linestyle=":",
             label="anonymous part (RssAnon)")
+    ax.plot(xs, [mib(s["gc"]) for s in samples], color="C4", linewidth=0.9, label="managed heap (GC range RSS)")
     ax.axvline(figures["warmup_s"] / scale, color="grey", linestyle="--", linewidth=0.8)
     ax.annotate("warm-up end", (figures["warmup_s"] / scale, steady * 0.5), rotation=90, fontsize=7, ha="right")
     for name, e in edges.items():
