@@ -54,22 +54,31 @@ def sample(pid, out, interval):
 
 
 def gc_range_kib(pid):
-    """Resident KiB of the anonymous mappings of 1 GiB or more: the .NET GC reserves its regions range as one such
-    mapping (256 GiB by default), so this approximates the managed heap's resident memory; ONNX Runtime, SQLite and
-    malloc arenas live in smaller mappings."""
-    total, big = 0, False
+    """Resident KiB of the GC's reserved range, approximately the managed heap's resident memory. The .NET GC reserves
+    its regions range (256 GiB by default) as one anonymous mapping and commits parts of it, which splits it into
+    adjacent anonymous mappings; this sums the Rss of every run of adjacent anonymous mappings spanning 16 GiB or more.
+    ONNX Runtime, SQLite and malloc arenas live elsewhere."""
+    runs, current = [], None  # each run: [begin, end, rss_kib]
     try:
         with open(f"/proc/{pid}/smaps") as smaps:
+            anonymous = False
             for line in smaps:
-                first = line.split(maxsplit=6)
-                if "-" in first[0] and len(first) >= 5 and not first[0].endswith(":"):
+                first = line.split(maxsplit=5)
+                if "-" in first[0] and not first[0].endswith(":") and len(first) >= 5:
                     begin, end = (int(x, 16) for x in first[0].split("-"))
-                    big = end - begin >= 1 << 30 and (len(first) < 6 or not first[5].strip())
-                elif big and first[0] == "Rss:":
-                    total += int(first[1])
+                    anonymous = len(first) == 5 or not first[5].strip()
+                    if anonymous and current is not None and current[1] == begin:
+                        current[1] = end
+                    elif anonymous:
+                        current = [begin, end, 0]
+                        runs.append(current)
+                    else:
+                        current = None
+                elif anonymous and current is not None and first[0] == "Rss:":
+                    current[2] += int(first[1])
     except OSError:
-        pass
-    return total
+        return 0
+    return sum(rss for begin, end, rss in runs if end - begin >= 16 << 30)
 
 
 def mib(kib):
