@@ -92,11 +92,16 @@ keep_work=${SOAK_KEEP_WORK:-}
 # shellcheck source=lib/processes.sh
 source bench/lib/processes.sh
 
+# SOAK_SERVICE_DLL runs another build of the service (an experiment built elsewhere); --no-build is then implied.
+if [[ -n ${SOAK_SERVICE_DLL:-} ]]; then
+  service_dll=$SOAK_SERVICE_DLL; build=0
+fi
 if [[ $build == 1 ]]; then
   log "building src/Groundwork (Release)"
   dotnet build src/Groundwork -c Release -nologo -v q --disable-build-servers >"$work/build.log" 2>&1 \
     || { cat "$work/build.log" >&2; exit 1; }
 fi
+[[ $service_dll == /* ]] || service_dll=$root/$service_dll
 [[ -f $service_dll ]] || { echo "soak.sh: $service_dll is missing; run without --no-build" >&2; exit 1; }
 
 port=$($python bench/extra.py free-port)
@@ -127,7 +132,7 @@ EOF
 
 log "service on $base (fresh data folder, local embeddings, model local) ${service_env[*]+env ${service_env[*]}}"
 start service env ${service_env[@]+"${service_env[@]}"} Urls="$base" Storage__Path="$work/data" OPENAI_API_KEY= \
-  ANTHROPIC_API_KEY= Logging__LogLevel__Default=Warning dotnet "$root/$service_dll"
+  ANTHROPIC_API_KEY= Logging__LogLevel__Default=Warning dotnet "$service_dll"
 service_pid=$started
 $python bench/extra.py wait-ready "$base" 90 >/dev/null
 start sampler $python bench/lib/soak_report.py sample "$service_pid" "$work/rss.tsv" "$interval"
