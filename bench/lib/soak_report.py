@@ -332,11 +332,13 @@ def docs(result, benchmarks):
     result, benchmarks = Path(result), Path(benchmarks)
     figures = json.loads(result.read_text())
     body = markdown(figures, result.with_suffix(".csv").name, figures.get("chart"))
-    if figures.get("chart") and (result.parent / figures["chart"]).exists():
+    # A smoke run's chart stays beside its results (the docs keep the full run's chart).
+    if figures.get("chart") and (result.parent / figures["chart"]).exists() and not figures["meta"].get("smoke"):
         images = benchmarks.parent / "images"
         images.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result.parent / figures["chart"], images / "memory-soak.png")
-    body = body.replace(f"Chart: `{figures.get('chart')}`", "![RSS during the soak](images/memory-soak.png)")
+    if not figures["meta"].get("smoke"):
+        body = body.replace(f"Chart: `{figures.get('chart')}`", "![RSS during the soak](images/memory-soak.png)")
     text = benchmarks.read_text() if benchmarks.exists() else "# Benchmarks\n"
     section = f"{START_MARK}\n{body}{END_MARK}"
     if START_MARK in text and END_MARK in text:
