@@ -14,11 +14,13 @@ namespace Groundwork.Retrieval;
 /// </summary>
 public sealed class ChunkStore(IOptions<StorageOptions> storage)
 {
-    private const int CacheCapacity = 20_000;
+    /// <summary>Bound on the cache, by the size of what it holds rather than a count: titles and texts vary in length.</summary>
+    internal const long CacheMaxBytes = 32 * 1024 * 1024;
 
     private readonly string _connectionString = InfrastructureRegistration.ConnectionString(storage.Value);
     private readonly string?[] _sqlByCount = new string?[64];
     private readonly ConcurrentDictionary<long, RetrievedChunk> _cache = new();
+    private long _cachedBytes;
 
     public async Task<Dictionary<long, RetrievedChunk>> GetAsync(IReadOnlyList<VectorMatch> matches, CancellationToken cancellationToken)
     {
@@ -87,19 +89,31 @@ public sealed class ChunkStore(IOptions<StorageOptions> storage)
     {
         foreach (var chunkId in chunkIds)
         {
-            _cache.TryRemove(chunkId, out _);
+            if (_cache.TryRemove(chunkId, out var removed))
+            {
+                Interlocked.Add(ref _cachedBytes, -SizeOf(removed));
+            }
         }
     }
 
+    internal long CachedBytes => Interlocked.Read(ref _cachedBytes);
+
+    private static long SizeOf(RetrievedChunk chunk) => 2L * (chunk.Title.Length + chunk.Text.Length) + 128;
+
     private void Remember(RetrievedChunk chunk)
     {
-        if (_cache.Count >= CacheCapacity)
+        var size = SizeOf(chunk);
+        if (Interlocked.Add(ref _cachedBytes, size) > CacheMaxBytes)
         {
             // Crude but bounded: start over rather than track recency on every hit.
             _cache.Clear();
+            Interlocked.Exchange(ref _cachedBytes, size);
         }
 
-        _cache[chunk.ChunkId] = chunk;
+        if (!_cache.TryAdd(chunk.ChunkId, chunk))
+        {
+            Interlocked.Add(ref _cachedBytes, -size);
+        }
     }
 
     private string Sql(int count)
