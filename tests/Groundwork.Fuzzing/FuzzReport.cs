@@ -25,6 +25,7 @@ public sealed class FuzzReport
     private readonly Lock _lock = new();
     private readonly Dictionary<int, int> _statuses = [];
     private readonly Dictionary<string, int> _casesByClass = [];
+    private readonly Dictionary<string, int> _casesByOperation = [];
     private readonly Dictionary<(string Class, string Kind, string Operation, int Status), Group> _failures = [];
     private readonly List<double> _latencies = [];
     private readonly List<Reproducer> _baselineRejections = [];
@@ -43,6 +44,10 @@ public sealed class FuzzReport
 
     public IReadOnlyDictionary<int, int> Statuses { get { lock (_lock) { return new Dictionary<int, int>(_statuses); } } }
 
+    public IReadOnlyDictionary<string, int> CasesByClass { get { lock (_lock) { return new Dictionary<string, int>(_casesByClass); } } }
+
+    public IReadOnlyDictionary<string, int> CasesByOperation { get { lock (_lock) { return new Dictionary<string, int>(_casesByOperation); } } }
+
     public void Skip()
     {
         lock (_lock)
@@ -58,6 +63,7 @@ public sealed class FuzzReport
             Requests++;
             _statuses[response.Status] = _statuses.GetValueOrDefault(response.Status) + 1;
             _casesByClass[fuzzCase.Class] = _casesByClass.GetValueOrDefault(fuzzCase.Class) + 1;
+            _casesByOperation[fuzzCase.Operation] = _casesByOperation.GetValueOrDefault(fuzzCase.Operation) + 1;
             _latencies.Add(response.Elapsed.TotalMilliseconds);
             if (findings.Count > 0)
             {
