@@ -25,6 +25,7 @@ public sealed partial class CaseGenerator
     private IEnumerable<FuzzCase> JsonCases(ApiOperation operation, JsonElement schema, Random random, bool systematic)
     {
         _ = systematic;
+        _operation = operation.Name;
         var target = Target(operation, random);
         FuzzCase Case(string fuzzClass, JsonBody body, string note, bool expectSuccess = false) =>
             new(fuzzClass, operation.Name, operation.Method, target, body.ToBytes(), "application/json", note) { ExpectSuccess = expectSuccess };
@@ -235,7 +236,7 @@ public sealed partial class CaseGenerator
                 yield return (FuzzClass.ArrayLength, Array(element, 10_000), $"{name}: 10,000 items (no maxItems)");
             }
             yield return (FuzzClass.ArrayLength, "[]", $"{name}: []");
-            foreach (var odd in new[] { "[\"\"]", "[null]", "[1]", "[[\"a\"]]", "[{}]", "[\"a\",null]", "[1e400]", "[\"\\ud800\"]" })
+            foreach (var odd in new[] { "[\"\"]", "[null]", "[1]", "[[\"a\"]]", "[{}]", "[\"a\",null]", "[1e400]" })
             {
                 yield return (FuzzClass.WrongType, odd, $"{name}: {odd}");
             }

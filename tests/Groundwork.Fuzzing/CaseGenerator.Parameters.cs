@@ -15,6 +15,7 @@ public sealed partial class CaseGenerator
     /// <summary>Path and query parameters: each alone with bad values, all valid together, repeated, unknown.</summary>
     private IEnumerable<FuzzCase> ParameterCases(ApiOperation operation, Random random, bool systematic)
     {
+        _operation = operation.Name;
         var body = operation.JsonBodySchema is { } schema ? ValidObject(_schema.Resolve(schema), random, full: false, depth: 0).ToBytes() : null;
         var contentType = body is null ? null : "application/json";
         FuzzCase Case(string fuzzClass, string target, string note, bool expectSuccess = false) =>

@@ -8,6 +8,7 @@ public sealed partial class CaseGenerator
 {
     private FuzzCase RandomJsonCase(ApiOperation operation, JsonElement schema, Random random)
     {
+        _operation = operation.Name;
         var target = Target(operation, random);
         FuzzCase Case(string fuzzClass, byte[] body, string note, bool expectSuccess = false) =>
             new(fuzzClass, operation.Name, operation.Method, target, body, "application/json", note) { ExpectSuccess = expectSuccess };

@@ -13,6 +13,7 @@ public sealed partial class CaseGenerator
         var random = new Random(_options.Seed + 101);
         foreach (var operation in _api.Operations)
         {
+            _operation = operation.Name;
             var target = Target(operation, random);
             if (operation.JsonBodySchema is null && !operation.AcceptsMultipart)
             {

@@ -19,6 +19,9 @@ public sealed partial class CaseGenerator
     private readonly FuzzOptions _options;
     private int _unique;
 
+    // The operation whose values are being generated, for FieldValues keyed "METHOD /path field".
+    private string _operation = "";
+
     public CaseGenerator(ApiDescription api, FuzzOptions options)
     {
         _api = api;
@@ -130,12 +133,12 @@ public sealed partial class CaseGenerator
     /// <summary>A valid value for the schema as raw JSON.</summary>
     private string Valid(string name, JsonElement schema, Random random, bool full, int depth = 0)
     {
-        if (_options.FieldValues.TryGetValue(name, out var fixedValue))
+        if (_options.FieldValues.TryGetValue($"{_operation} {name}", out var fixedValue) || _options.FieldValues.TryGetValue(name, out fixedValue))
         {
             return fixedValue;
         }
         schema = _schema.Resolve(schema);
-        if (_schema.FirstExample(schema) is { } example && random.Next(2) == 0)
+        if (_schema.FirstExample(schema) is { } example && random.Next(4) != 0)
         {
             return example.GetRawText();
         }
@@ -191,10 +194,13 @@ public sealed partial class CaseGenerator
             return new JsonBody([new("team", "\"fuzz\""), new("year", "2024"), new("reviewed", "true")]);
         }
         var required = _schema.Required(schema);
+        var minimum = (int)(_schema.Long(schema, "minProperties") ?? 0);
         var members = new List<KeyValuePair<string, string>>();
-        foreach (var (name, property) in properties)
+        // Nested objects (a filter's operators) get one or two members: all of them at once are valid by type but contradictory.
+        var keep = depth == 0 && full ? properties.Count : random.Next(Math.Max(minimum, 1), 3);
+        foreach (var (name, property) in properties.OrderBy(_ => depth == 0 ? 0 : random.Next()))
         {
-            if (required.Contains(name) || full || random.Next(3) == 0)
+            if (required.Contains(name) || members.Count < keep && (full || random.Next(3) == 0 || members.Count < minimum))
             {
                 members.Add(new(name, Valid(name, property, random, full, depth + 1)));
             }
@@ -205,7 +211,7 @@ public sealed partial class CaseGenerator
     private string ValidString(string name, JsonElement schema, Random random)
     {
         var format = _schema.String(schema, "format");
-        if (format == "date-time")
+        if (format == "date-time" || _schema.String(schema, "description")?.Contains("ISO 8601", StringComparison.Ordinal) == true)
         {
             return Quote($"2024-0{random.Next(1, 10)}-1{random.Next(0, 10)}T12:00:00Z");
         }

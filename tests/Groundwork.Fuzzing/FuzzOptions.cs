@@ -4,8 +4,16 @@ public sealed class FuzzOptions
 {
     public int Seed { get; init; } = 1;
 
-    /// <summary>Raw JSON used for a field of that name in valid bodies, e.g. <c>"model": "\"local\""</c> so generation runs the built-in model.</summary>
-    public IReadOnlyDictionary<string, string> FieldValues { get; init; } = new Dictionary<string, string> { ["model"] = "\"local\"" };
+    /// <summary>
+    /// Raw JSON for a field in valid bodies, keyed "METHOD /path field" or just "field": what the schema cannot say, such as
+    /// which model runs without a key (<c>local</c>) or the one vector length the local embedding model has.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FieldValues { get; init; } = new Dictionary<string, string>
+    {
+        ["POST /generate model"] = "\"local\"",
+        ["POST /embeddings model"] = "null",
+        ["POST /embeddings dimensions"] = "384",
+    };
 
     /// <summary>Valid values for query parameters the document types only as strings.</summary>
     public IReadOnlyDictionary<string, string[]> QueryValues { get; init; } = new Dictionary<string, string[]>

@@ -49,6 +49,11 @@ public sealed class FuzzRunner
                     return;
                 }
                 var response = fuzzCase.RawRequest is not null ? await SendRawAsync(fuzzCase, token) : await SendAsync(fuzzCase, token);
+                if (response is null)
+                {
+                    report.Skip();
+                    return;
+                }
                 var requests = report.Record(fuzzCase, response, _oracle.Check(fuzzCase, response));
                 if (progress is not null && requests % 1_000 == 0)
                 {
@@ -58,7 +63,7 @@ public sealed class FuzzRunner
         return report;
     }
 
-    private async Task<FuzzResponse> SendAsync(FuzzCase fuzzCase, CancellationToken cancellationToken)
+    private async Task<FuzzResponse?> SendAsync(FuzzCase fuzzCase, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(new HttpMethod(fuzzCase.Method), fuzzCase.Target);
         if (fuzzCase.Body is not null)
@@ -86,6 +91,11 @@ public sealed class FuzzRunner
         {
             return new FuzzResponse(0, null, "", clock.Elapsed, $"no answer within {Timeout.TotalSeconds:0} s");
         }
+        catch (InvalidOperationException exception) when (exception.Message.Contains("null characters", StringComparison.Ordinal))
+        {
+            // The in-memory test server refuses to send a path with %00; over a socket such a case is sent.
+            return null;
+        }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The in-memory test server rethrows an application exception thrown after the response started.
@@ -106,19 +116,43 @@ public sealed class FuzzRunner
             try
             {
                 await socket.SendAsync(fuzzCase.RawRequest, SocketFlags.None, timeout.Token);
-                socket.Shutdown(SocketShutdown.Send);
             }
             catch (SocketException)
             {
                 // The server may answer and close before reading everything; its answer is still there to read.
             }
             var buffer = new byte[16 * 1024];
+            var halfClosed = false;
             while (received.Length < 4 * 1024 * 1024)
             {
                 int read;
                 try
                 {
-                    read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                    if (halfClosed)
+                    {
+                        read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                    }
+                    else
+                    {
+                        // A request the server is still waiting on (a Content-Length past the body, no last chunk) gets an end of
+                        // stream after a quiet second; closing at once would let Kestrel drop the answer to a complete request.
+                        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+                        quiet.CancelAfter(TimeSpan.FromSeconds(1));
+                        read = await socket.ReceiveAsync(buffer, SocketFlags.None, quiet.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (!halfClosed && !timeout.IsCancellationRequested)
+                {
+                    halfClosed = true;
+                    try
+                    {
+                        socket.Shutdown(SocketShutdown.Send);
+                    }
+                    catch (SocketException)
+                    {
+                        break;
+                    }
+                    continue;
                 }
                 catch (SocketException)
                 {
