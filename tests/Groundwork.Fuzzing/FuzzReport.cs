@@ -88,7 +88,7 @@ public sealed class FuzzReport
                     }
                 }
             }
-            if (fuzzCase.ExpectSuccess && findings.Count == 0 && response.Status is >= 400 and not 503 && _baselineRejections.Count < 20)
+            if (fuzzCase.ExpectSuccess && findings.Count == 0 && response.Status is >= 400 and not 404 and not 503 && _baselineRejections.Count < 20)
             {
                 _baselineRejections.Add(new Reproducer(fuzzCase, response, new Finding("rejected", $"{response.Status} {ResponseOracle.Excerpt(response.Body, 200)}")));
             }

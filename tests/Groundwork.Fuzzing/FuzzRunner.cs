@@ -85,7 +85,10 @@ public sealed class FuzzRunner
         {
             using var response = await _client.SendAsync(request, timeout.Token);
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
-            return new FuzzResponse((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body, clock.Elapsed);
+            return new FuzzResponse((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body, clock.Elapsed)
+            {
+                ConnectionClose = response.Headers.ConnectionClose == true,
+            };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -183,8 +186,8 @@ public sealed class FuzzRunner
             // Closing the connection without an answer is an acceptable way to refuse broken framing.
             return new FuzzResponse(-1, null, "", elapsed);
         }
-        var (status, contentType, body) = RawResponse.Parse(received.ToArray());
-        return new FuzzResponse(status, contentType, body, elapsed);
+        var (status, contentType, body, connectionClose) = RawResponse.Parse(received.ToArray());
+        return new FuzzResponse(status, contentType, body, elapsed) { ConnectionClose = connectionClose };
     }
 }
 
@@ -210,7 +213,7 @@ internal static class RawResponse
         return false;
     }
 
-    public static (int Status, string? ContentType, string Body) Parse(byte[] data)
+    public static (int Status, string? ContentType, string Body, bool ConnectionClose) Parse(byte[] data)
     {
         var end = data.AsSpan().IndexOf("\r\n\r\n"u8);
         var head = Encoding.Latin1.GetString(data, 0, end < 0 ? data.Length : end);
@@ -221,7 +224,8 @@ internal static class RawResponse
         {
             body = Dechunk(body);
         }
-        return (status, Header(head, "Content-Type"), Encoding.UTF8.GetString(body));
+        return (status, Header(head, "Content-Type"), Encoding.UTF8.GetString(body),
+            Header(head, "Connection")?.Contains("close", StringComparison.OrdinalIgnoreCase) == true);
     }
 
     private static byte[] Dechunk(byte[] body)

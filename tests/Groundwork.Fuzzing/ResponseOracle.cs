@@ -4,7 +4,11 @@ using System.Text.RegularExpressions;
 namespace Groundwork.Fuzzing;
 
 /// <summary>What the service answered to one case.</summary>
-public sealed record FuzzResponse(int Status, string? ContentType, string Body, TimeSpan Elapsed, string? TransportError = null);
+public sealed record FuzzResponse(int Status, string? ContentType, string Body, TimeSpan Elapsed, string? TransportError = null)
+{
+    /// <summary>The answer closed the connection (Connection: close), as Kestrel's own rejections of malformed requests do.</summary>
+    public bool ConnectionClose { get; init; }
+}
 
 /// <summary>One broken rule: <see cref="Kind"/> is server-error, no-problem-details, leak, slow or transport.</summary>
 public sealed record Finding(string Kind, string Detail);
@@ -40,9 +44,9 @@ public sealed partial class ResponseOracle
         {
             findings.Add(new Finding("server-error", $"{response.Status} {ProblemTitle(response.Body)}"));
         }
-        // Kestrel answers broken framing itself, before the application runs, with an empty 400: only the application's answers
-        // must be problem details.
-        var kestrelRejection = fuzzCase.RawRequest is not null && response.Status is 400 or 413 or 431 or 505 && response.Body.Length == 0;
+        // Kestrel answers what it cannot parse (broken framing, a request line over 8 KB, %00 in the path) itself, before the
+        // application runs: an empty body and Connection: close. Only the application's answers must be problem details.
+        var kestrelRejection = response.Body.Length == 0 && response.ConnectionClose && response.Status is 400 or 408 or 413 or 414 or 431;
         if (response.Status >= 400 && !kestrelRejection && !IsProblemDetails(response))
         {
             findings.Add(new Finding("no-problem-details", $"{response.Status} {response.ContentType ?? "(no content type)"} {Excerpt(response.Body, 80)}"));
