@@ -12,6 +12,7 @@
 #   --concurrency N     requests in flight (2)
 #   --slow-after S      an answer slower than this is a failure (5)
 #   --results-dir DIR   where the summary goes (bench/results)
+#   --failures FILE     also write every failing case to FILE, one tab-separated line each
 #   --no-build          skip the Release build
 #
 # Traffic goes to 127.0.0.1 only. The service and everything else started here is stopped on exit or Ctrl-C.
@@ -19,11 +20,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-requests=100000; seed=1; concurrency=2; slow_after=5; results_dir=bench/results; build=1
+requests=100000; seed=1; concurrency=2; slow_after=5; results_dir=bench/results; build=1; failures=""
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --requests|--seed|--concurrency|--slow-after|--results-dir)
+    --requests|--seed|--concurrency|--slow-after|--results-dir|--failures)
       [ $# -ge 2 ] || { echo "fuzz.sh: $1 needs a value" >&2; exit 2; } ;;
   esac
   case "$1" in
@@ -32,6 +33,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency="$2"; shift ;;
     --slow-after) slow_after="$2"; shift ;;
     --results-dir) results_dir="$2"; shift ;;
+    --failures) failures="$2"; shift ;;
     --no-build) build=0 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -71,7 +73,8 @@ summary="$results_dir/fuzz-$(date +%Y-%m-%d-%H%M%S).md"
 log "sending $requests requests ($concurrency at a time, seed $seed)"
 status=0
 run dotnet "$fuzz_dll" --url "http://127.0.0.1:$port" --requests "$requests" --seed "$seed" --concurrency "$concurrency" \
-  --slow-after "$slow_after" --service-pid "$service_pid" --commit "$commit" --out "$summary" || status=$?
+  --slow-after "$slow_after" --service-pid "$service_pid" --commit "$commit" --out "$summary" \
+  ${failures:+--failures "$failures"} || status=$?
 if ! kill -0 "$service_pid" 2>/dev/null; then
   log "the service exited during the run; its log:"
   tail -n 50 "$work/service.log" >&2

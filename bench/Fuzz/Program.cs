@@ -39,10 +39,24 @@ foreach (var (title, text) in new[]
 var generator = new CaseGenerator(api, new FuzzOptions { Seed = seed, KnownIds = ids });
 var raw = generator.RawSocket().ToList();
 var cases = generator.Systematic().Concat(generator.Randomized()).Take(Math.Max(requests - raw.Count, 0)).Concat(raw);
+// --failures PATH: every failing case, one tab-separated line each (class, kind, status, operation, note, request).
+using var failures = options.Get("failures") is { } failuresPath ? new StreamWriter(failuresPath) : null;
+var failuresLock = new Lock();
 var runner = new FuzzRunner(client, new ResponseOracle { SlowAfter = TimeSpan.FromSeconds(slowAfter) })
 {
     RawEndpoint = new IPEndPoint(address, url.Port),
     Concurrency = concurrency,
+    Observer = failures is null ? null : (fuzzCase, response, findings) =>
+    {
+        var request = fuzzCase.RawRequest is { } bytes ? BodyExcerpt.Of(bytes, 300) : $"{fuzzCase.Method} {fuzzCase.Target} {BodyExcerpt.Of(fuzzCase.Body ?? [], 300)}";
+        lock (failuresLock)
+        {
+            foreach (var finding in findings)
+            {
+                failures.WriteLine(string.Join('\t', fuzzCase.Class, finding.Kind, response.Status, fuzzCase.Operation, fuzzCase.Note.ReplaceLineEndings(" "), request));
+            }
+        }
+    },
 };
 
 var rssBefore = Rss(servicePid);

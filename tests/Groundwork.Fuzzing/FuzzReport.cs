@@ -188,7 +188,7 @@ public sealed class FuzzReport
     };
 }
 
-internal static class BodyExcerpt
+public static class BodyExcerpt
 {
     /// <summary>Printable ASCII as is, CR/LF/tab escaped, other bytes as \xNN; cut at <paramref name="length"/> with the total size.</summary>
     public static string Of(byte[] bytes, int length)

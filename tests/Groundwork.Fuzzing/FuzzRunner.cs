@@ -34,6 +34,9 @@ public sealed class FuzzRunner
 
     public int Concurrency { get; init; } = 2;
 
+    /// <summary>Called with every answer and its findings (from several threads), e.g. to log every failing case.</summary>
+    public Action<FuzzCase, FuzzResponse, IReadOnlyList<Finding>>? Observer { get; init; }
+
     /// <summary>A request not answered by then is abandoned and reported (slow and transport).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -54,7 +57,9 @@ public sealed class FuzzRunner
                     report.Skip();
                     return;
                 }
-                var requests = report.Record(fuzzCase, response, _oracle.Check(fuzzCase, response));
+                var findings = _oracle.Check(fuzzCase, response);
+                Observer?.Invoke(fuzzCase, response, findings);
+                var requests = report.Record(fuzzCase, response, findings);
                 if (progress is not null && requests % 1_000 == 0)
                 {
                     progress(report);
