@@ -26,11 +26,11 @@ public sealed class EmbeddingOptions
     public int? IntraOpThreads { get; set; }
 
     /// <summary>
-    /// Most tokens one <c>POST /embeddings</c> request may ask to embed, all inputs together (each counted up to what the
-    /// model reads: 256 for the local model); larger requests get 422. Bounds the work one request can demand.
+    /// Most tokens one <c>POST /embeddings</c> request may ask to embed, all inputs together (each text counted from 8 up to
+    /// what the model reads: 256 for the local model); larger requests get 422. Bounds the work one request can demand.
     /// </summary>
     [Range(256, 10_000_000, ErrorMessage = "Embeddings__MaxRequestTokens must be between 256 and 10000000.")]
-    public int MaxRequestTokens { get; set; } = 32_768;
+    public int MaxRequestTokens { get; set; } = 8_192;
 
     public bool IsOpenAi => string.Equals(Provider, OpenAiProvider, StringComparison.OrdinalIgnoreCase);
 

@@ -11,6 +11,9 @@ public sealed class EmbeddingsInputAttribute : ValidationAttribute
     /// <summary>OpenAI's limit on texts per request.</summary>
     public const int MaxTexts = 2048;
 
+    /// <summary>What each text counts at least towards Embeddings:MaxRequestTokens.</summary>
+    public const int MinTokensPerText = 8;
+
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
         var name = validationContext.DisplayName;
@@ -29,7 +32,9 @@ public sealed class EmbeddingsInputAttribute : ValidationAttribute
         {
             var value = text.GetString()!;
             // The local model reads at most MaxTokens of each text; hosted ones are estimated at four characters a token.
-            tokens += local is null ? (value.Length + 3) / 4 : Math.Min(local.CountTokens(value), LocalMiniLmEmbeddingGenerator.MaxTokens);
+            // A text costs at least MinTokensPerText: running a short text through the model costs about that much.
+            var count = local is null ? (value.Length + 3) / 4 : Math.Min(local.CountTokens(value), LocalMiniLmEmbeddingGenerator.MaxTokens);
+            tokens += Math.Max(count, MinTokensPerText);
             if (tokens > limit)
             {
                 return $"The {name} field asks for more than {limit} tokens of embedding in one request (setting Embeddings:MaxRequestTokens); send fewer or shorter texts per request.";

@@ -203,6 +203,13 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
                 }
             }
         }
+        catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            body.Return();
+            // Kestrel reports broken framing (a chunk size that overflows) as an IOException; its message is HTTP's terms.
+            throw new RequestRejectedException(StatusCodes.Status400BadRequest, "Malformed request body",
+                $"The request body could not be read: {exception.Message}");
+        }
         catch
         {
             body.Return();
