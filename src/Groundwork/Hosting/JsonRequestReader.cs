@@ -65,9 +65,35 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
 
         var schema = SchemaOf<T>();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var rejected = new HashSet<int>();
         // Input that is valid UTF-8 can only hold a bad surrogate as a \u escape.
         var mayHaveBadEscapes = body.Span.IndexOf("\\u"u8) >= 0;
+        T? instance = null;
+        if (!mayHaveBadEscapes || root.EnumerateObject().All(property => UnicodeText.IsValid(property, out _)))
+        {
+            try
+            {
+                instance = root.Deserialize<T>(_serializerOptions);
+            }
+            catch (JsonException)
+            {
+                // Some field is unknown or of the wrong type: find out which, field by field.
+            }
+        }
+
+        instance ??= BindFieldByField<T>(root, schema, mayHaveBadEscapes, errors) ?? throw Invalid(errors);
+
+        Validate(instance, schema, context, errors);
+        return errors.Count > 0 ? throw Invalid(errors) : instance;
+    }
+
+    /// <summary>
+    /// Names every field that is unknown, of the wrong JSON type or not valid Unicode in <paramref name="errors"/>, and binds
+    /// the others, so that their attributes can be checked too.
+    /// </summary>
+    private T? BindFieldByField<T>(JsonElement root, RequestSchema schema, bool mayHaveBadEscapes, Dictionary<string, string[]> errors)
+        where T : class
+    {
+        var rejected = new HashSet<int>();
         var position = -1;
         foreach (var property in root.EnumerateObject())
         {
@@ -92,17 +118,16 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
             rejected.Add(position);
         }
 
-        // Only well-formed fields reach the record, so the attributes of the others can be checked too.
-        var instance = rejected.Count == 0
-            ? root.Deserialize<T>(_serializerOptions)
-            : DeserializeExcept<T>(root, rejected);
-        if (instance is null)
+        try
         {
-            throw Invalid(new Dictionary<string, string[]> { ["$"] = ["The request body must be a JSON object."] });
+            return DeserializeExcept<T>(root, rejected);
         }
-
-        Validate(instance, schema, context, errors);
-        return errors.Count > 0 ? throw Invalid(errors) : instance;
+        catch (JsonException)
+        {
+            // Each field reads on its own but not together; nothing more precise can be said.
+            errors["$"] = ["The request body does not match the documented schema."];
+            return null;
+        }
     }
 
     private static void RequireUtf8Json(HttpRequest request)
