@@ -129,6 +129,23 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
     }
 
     [Fact]
+    public async Task PdfWhoseContentStreamInflatesToOneGibibyteIsRejectedBeforeItIsInflated()
+    {
+        var answer = await UploadAsync(HostileFiles.PdfWithFlateBomb(1L << 30), "bomb.pdf", "application/pdf");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
+        Assert.Contains("expands to more than 64 MiB", answer.Detail);
+    }
+
+    [Fact]
+    public async Task PdfWithASmallFlateContentStreamIsRead()
+    {
+        var answer = await UploadAsync(HostileFiles.PdfWithFlateBomb(1 << 20), "small.pdf", "application/pdf");
+
+        Assert.Equal(HttpStatusCode.Accepted, answer.Status);
+    }
+
+    [Fact]
     public async Task TextOverTheCharacterLimitIsTooLong()
     {
         var answer = await UploadAsync(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("word ", 420_000))), "long.txt", "text/plain");

@@ -55,7 +55,7 @@ internal sealed class DocumentLimitException(string reason, bool tooLong) : Exce
         new(Invariant($"it is nested deeper than {max:N0} levels (setting Extraction:MaxDepth)"), tooLong: false);
 
     public static DocumentLimitException Expanded(long maxBytes) =>
-        new($"it expands to more than {Size(maxBytes)} when unzipped (setting Extraction:MaxExpandedBytes)", tooLong: false);
+        new($"it expands to more than {Size(maxBytes)} when decompressed (setting Extraction:MaxExpandedBytes)", tooLong: false);
 
     public static DocumentLimitException Ratio(int maxRatio) =>
         new(Invariant($"it expands more than {maxRatio:N0} times its compressed size when unzipped (setting Extraction:MaxCompressionRatio)"),

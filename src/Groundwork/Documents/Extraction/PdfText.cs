@@ -17,7 +17,7 @@ internal static class PdfText
 
         try
         {
-            using var pdf = PdfDocument.Open(bytes);
+            using var pdf = PdfDocument.Open(bytes, new ParsingOptions { FilterProvider = new BoundedPdfFilters(options.MaxExpandedBytes) });
             if (pdf.NumberOfPages > options.MaxPages)
             {
                 throw DocumentLimitException.Pages(options.MaxPages);

@@ -418,7 +418,7 @@ public sealed class DocumentTextExtractorTests
         var exception = await Assert.ThrowsAsync<UnreadableDocumentException>(
             () => ExtractAsync(new ExtractionOptions { MaxExpandedBytes = 1L << 20 }, bytes, "big.docx", DocumentTextExtractor.DocxContentType));
 
-        Assert.Equal("'big.docx' cannot be read: it expands to more than 1 MiB when unzipped (setting Extraction:MaxExpandedBytes).", exception.Message);
+        Assert.Equal("'big.docx' cannot be read: it expands to more than 1 MiB when decompressed (setting Extraction:MaxExpandedBytes).", exception.Message);
     }
 
     [Fact]

@@ -141,6 +141,54 @@ internal static class HostileFiles
         return Encoding.ASCII.GetBytes(pdf.ToString());
     }
 
+    /// <summary>A one-page PDF whose Flate content stream inflates to <paramref name="decodedBytes"/> of spaces.</summary>
+    public static byte[] PdfWithFlateBomb(long decodedBytes)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            zlib.Write("BT /F1 12 Tf 72 720 Td (bomb) Tj ET\n"u8);
+            var spaces = new byte[1 << 20];
+            spaces.AsSpan().Fill((byte)' ');
+            for (long written = 0; written < decodedBytes; written += spaces.Length)
+            {
+                zlib.Write(spaces);
+            }
+        }
+
+        var pdf = new MemoryStream();
+        var offsets = new List<long>();
+        void Object(string head, byte[]? stream = null)
+        {
+            offsets.Add(pdf.Position);
+            pdf.Write(Encoding.ASCII.GetBytes($"{offsets.Count} 0 obj\n{head}\n"));
+            if (stream is not null)
+            {
+                pdf.Write("stream\n"u8);
+                pdf.Write(stream);
+                pdf.Write("\nendstream\n"u8);
+            }
+            pdf.Write("endobj\n"u8);
+        }
+
+        pdf.Write("%PDF-1.4\n"u8);
+        Object("<< /Type /Catalog /Pages 2 0 R >>");
+        Object("<< /Type /Pages /Count 1 /MediaBox [0 0 612 792] /Resources 3 0 R /Kids [5 0 R] >>");
+        Object("<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>");
+        var content = compressed.ToArray();
+        Object(string.Create(CultureInfo.InvariantCulture, $"<< /Length {content.Length} /Filter /FlateDecode >>"), content);
+        Object("<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>");
+        var xref = pdf.Position;
+        var trailer = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"xref\n0 {offsets.Count + 1}\n0000000000 65535 f \n"));
+        foreach (var offset in offsets)
+        {
+            trailer.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
+        }
+        trailer.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {offsets.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        pdf.Write(Encoding.ASCII.GetBytes(trailer.ToString()));
+        return pdf.ToArray();
+    }
+
     public static byte[] RandomBytes(int length, int seed)
     {
         var bytes = new byte[length];
