@@ -17,6 +17,9 @@ internal sealed class MiniLmModel
     private const string HiddenStateOutput = "last_hidden_state";
     private const int Dimensions = LocalMiniLmEmbeddingGenerator.Dimensions;
 
+    /// <summary>Runs over this many token positions (batch × padded length) give their extra arena memory back afterwards.</summary>
+    internal const int ArenaShrinkAboveTokens = 4_096;
+
     private static readonly ConcurrentDictionary<int, Lazy<MiniLmModel>> Loaded = new();
     private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
     private static readonly string[] OutputNames = [HiddenStateOutput];
@@ -76,6 +79,13 @@ internal sealed class MiniLmModel
             using var tokenTypeIdsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tokenTypeIds.AsMemory(0, size), shape);
 
             using var runOptions = new RunOptions();
+            if (size > ArenaShrinkAboveTokens)
+            {
+                // ONNX Runtime's CPU arena keeps what its largest run needed (a burst of long texts: hundreds of MiB of
+                // attention buffers) for the life of the process; after such a run, hand the extra back.
+                runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+            }
+
             using var terminateOnCancel = cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, runOptions);
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try
