@@ -361,8 +361,9 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
         }
         if (type == typeof(int) || type == typeof(long))
         {
-            var (min, max) = type == typeof(int) ? ((decimal)int.MinValue, (decimal)int.MaxValue) : (long.MinValue, long.MaxValue);
-            return $"an integer written without a fraction or exponent, from {min} to {max}";
+            return type == typeof(int)
+                ? "an integer written in digits, without a fraction or exponent, within 32 bits"
+                : "an integer written in digits, without a fraction or exponent, within 64 bits";
         }
         if (type == typeof(double) || type == typeof(float) || type == typeof(decimal))
         {
