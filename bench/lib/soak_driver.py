@@ -20,7 +20,7 @@ Mixed traffic (each of `connections` workers, one keep-alive connection each, pi
 (model local), POST /search (vector, keyword, hybrid; half with a filter on metadata, tags or created_at),
 POST /embeddings (one text, or a batch of 2 to 64), GET /documents pages, GET /documents/stats, document uploads
 (JSON, and multipart files of text or Markdown) and deletes of documents the traffic uploaded (at most 24 kept).
-Bursts: POST /embeddings with 512 to 2048 inputs, and big uploads (multipart .txt and JSON, about big-upload-mib
+Bursts: POST /embeddings at the request budget (32 texts of 256 tokens, or 256-1,024 short ones), and big uploads (multipart .txt and JSON, about big-upload-mib
 each, ?wait=true), all deleted when the burst ends.
 """
 import argparse
@@ -320,9 +320,12 @@ class Traffic:
                 with self.lock:
                     self.big.extend(ids)
             else:
-                count = rng.choice([512, 1024, 2048])
-                texts = [" ".join(sentence(rng, rng.choice(SYSTEMS)) for _ in range(rng.choice([1, 1, 1, 2, 4])))
-                         for _ in range(count)]
+                # The costliest requests Embeddings:MaxRequestTokens (8,192 by default) admits: 32 texts the model
+                # reads to its 256-token limit, or up to 1,024 short ones (each counts at least 8 tokens).
+                if rng.random() < 0.5:
+                    texts = [" ".join(sentence(rng, rng.choice(SYSTEMS)) for _ in range(12)) for _ in range(32)]
+                else:
+                    texts = [sentence(rng, rng.choice(SYSTEMS))[:40] for _ in range(rng.choice([256, 512, 1024]))]
                 self.call(client, "burst_embeddings", "POST", "/embeddings", json.dumps({"input": texts}).encode())
             first = False
 

@@ -272,7 +272,7 @@ def markdown(f, csv_name, chart_name):
         f"{s['minutes']:g} min of mixed traffic on {s['connections']} connections (`/generate`, `/search` in the three "
         f"modes with and without filters, `/embeddings` single and batched, JSON and multipart uploads, deletes, "
         f"`GET /documents`); a burst every {s['burst_every_s']:g} s ({s['burst_connections']} connections for "
-        f"{s['burst_s']:g} s: `/embeddings` with 512-2,048 inputs and two {s['big_upload_mib']:g} MiB uploads, deleted "
+        f"{s['burst_s']:g} s: `/embeddings` at the request budget (32 texts of 256 tokens, or 256-1,024 short ones) and two {s['big_upload_mib']:g} MiB uploads, deleted "
         f"after), then {s['idle_s']:g} s without requests. RSS (VmRSS) every {s['interval_s']:g} s: `{csv_name}`. "
         f"{requests:,} requests, {failed:,} failed.",
         "",
