@@ -34,6 +34,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 python=/usr/bin/python3
+"$root/bench/install-deps.sh"  # python3-requests and matplotlib for the driver and its curve
 
 smoke=0; build=1; docs=0; out=""; label=""; service_env=()
 minutes=""; warmup=""; burst_every=""; burst_seconds=""; idle_seconds=""; interval=""; documents=""; big_mib=""
