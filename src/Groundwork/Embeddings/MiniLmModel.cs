@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using Groundwork.Infrastructure;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
@@ -106,6 +107,12 @@ internal sealed class MiniLmModel
                     embeddings[row] = MeanPoolAndNormalize(tokens, batch[row].Length);
                 }
             }
+
+            if (size > ArenaShrinkAboveTokens)
+            {
+                // What the arena handed back is only free inside malloc until trimmed.
+                NativeHeap.Trim();
+            }
         }
         finally
         {
@@ -131,6 +138,7 @@ internal sealed class MiniLmModel
 
     private static MiniLmModel Load(int intraOpThreads)
     {
+        NativeHeap.MapLargeBlocksSeparately();
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
