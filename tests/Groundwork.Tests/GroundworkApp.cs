@@ -9,6 +9,9 @@ namespace Groundwork.Tests;
 /// <summary>
 /// The real service over in-memory HTTP, with its own data folder (deleted on dispose) and settings.
 /// Provider keys are blanked unless a test sets them, so the machine's environment cannot change a result.
+/// Search:MinRelevance is 0 unless a test sets it: most tests exercise retrieval and citation mechanics on synthetic
+/// text (often with the fake upstream's hashed word vectors), which the relevance calibration does not describe;
+/// the relevance and abstention tests set the real default (<see cref="Groundwork.Retrieval.SearchOptions.DefaultMinRelevance"/>).
 /// </summary>
 public sealed class GroundworkApp : WebApplicationFactory<Program>
 {
@@ -32,6 +35,7 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
             ["ANTHROPIC_API_KEY"] = "",
             ["ANTHROPIC_BASE_URL"] = "",
             ["Embeddings:Provider"] = "local",
+            ["Search:MinRelevance"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

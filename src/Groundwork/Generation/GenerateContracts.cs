@@ -31,6 +31,10 @@ public sealed record GenerateRequest
 /// <summary>The model's answer, the passages it was given, the citations in the answer and the tokens it used.</summary>
 /// <param name="Text">The answer. Citation markers such as [1], [1][2] or [1, 2] refer to <c>sources</c> by <c>number</c>.</param>
 /// <param name="Model">The model name from the request.</param>
+/// <param name="Grounded">
+/// True when the answer was given passages from the indexed documents; false when none was relevant enough (then
+/// <c>sources</c> is empty and the answer says the documents do not answer the question).
+/// </param>
 /// <param name="Sources">The retrieved passages, in the order and with the numbers the model saw them.</param>
 /// <param name="Citations">Every citation marker in <c>text</c> whose number is a source, in the order they appear.</param>
 /// <param name="UnmatchedCitations">
@@ -41,6 +45,7 @@ public sealed record GenerateRequest
 public sealed record GenerateResponse(
     string Text,
     string Model,
+    bool Grounded,
     IReadOnlyList<Source> Sources,
     IReadOnlyList<Citation> Citations,
     IReadOnlyList<UnmatchedCitation> UnmatchedCitations,
@@ -55,7 +60,8 @@ public sealed record GenerateResponse(
 /// <param name="EndOffset">Where the chunk ends in the document's <c>text</c>, exclusive: text[start_offset..end_offset] is the chunk.</param>
 /// <param name="PageStart">The page the chunk starts on, from 1; null when the document has no pages (only PDFs have them).</param>
 /// <param name="PageEnd">The page the chunk ends on; null when the document has no pages.</param>
-/// <param name="Score">Hybrid retrieval score (reciprocal-rank fusion of vector and keyword ranks): higher is better, comparable within one response.</param>
+/// <param name="Score">Hybrid retrieval score (reciprocal-rank fusion of vector and keyword ranks): orders the sources, comparable within one response only.</param>
+/// <param name="Relevance">How well the passage matches the question, 0-1, comparable across questions (the same as /search's).</param>
 /// <param name="Snippet">The start of the chunk's text, cut with … after 240 characters.</param>
 /// <param name="Cited">True when <c>text</c> cites this source at least once.</param>
 public sealed record Source(
@@ -68,6 +74,7 @@ public sealed record Source(
     int? PageStart,
     int? PageEnd,
     double Score,
+    double Relevance,
     string Snippet,
     bool Cited);
 

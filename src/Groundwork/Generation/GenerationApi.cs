@@ -11,6 +11,7 @@ public static class GenerationApi
 
     public static IHostApplicationBuilder AddGeneration(this IHostApplicationBuilder builder)
     {
+        builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.Services.AddSingleton<GenerationService>();
         return builder;
     }
@@ -29,7 +30,10 @@ public static class GenerationApi
                 "where they sit in their document (`start_offset`/`end_offset`, and `page_start`/`page_end` for PDFs) and whether " +
                 "the answer cites them. `citations` has one entry per cited number of every marker in `text` ([1], [1][2], [1, 2]), " +
                 "with the marker's position in `text`. A marker citing a number that is not a source is left out of `citations` " +
-                "and listed in `unmatched_citations` instead.")
+                "and listed in `unmatched_citations` instead. Passages whose `relevance` is below the server's Search:MinRelevance " +
+                "are not given to the model; when none is left, `grounded` is false, `sources` is empty and the answer says that " +
+                "the indexed documents do not answer the question (without calling the model, unless the server's " +
+                "Generation:WhenNothingRelevant is `ask_model`).")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

@@ -7,10 +7,12 @@ namespace Groundwork.Generation;
 
 /// <summary>
 /// The post's pipeline: take the top passages for the question (by meaning and by words unless
-/// <see cref="SearchOptions.GenerateMode"/> says otherwise), ask the model with them numbered, and map the [n] markers
-/// of its answer back to the passages.
+/// <see cref="SearchOptions.GenerateMode"/> says otherwise) that clear <see cref="SearchOptions.MinRelevance"/>, ask the
+/// model with them numbered, and map the [n] markers of its answer back to the passages. With no passage left, it
+/// abstains or asks the model to say so (<see cref="GenerationOptions.WhenNothingRelevant"/>).
 /// </summary>
-public sealed class GenerationService(ModelRegistry models, ChunkSearch search, IOptions<SearchOptions> searchOptions)
+public sealed class GenerationService(
+    ModelRegistry models, ChunkSearch search, IOptions<SearchOptions> searchOptions, IOptions<GenerationOptions> generationOptions)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
@@ -19,12 +21,20 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search, 
     {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
-        var chunks = await search.SearchAsync(request.Text, PassageCount, searchOptions.Value.GenerateMode, cancellationToken);
+        var settings = searchOptions.Value;
+        var chunks = await search.SearchAsync(request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
+            cancellationToken);
+        if (chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain)
+        {
+            return new GenerateResponse(LocalExtractiveChatClient.NothingRelevantAnswer, request.Model, Grounded: false, [], [], [],
+                new TokenUsage(0, 0, 0));
+        }
+
         var passages = new Passage[chunks.Count];
         for (var i = 0; i < chunks.Count; i++)
         {
             var chunk = chunks[i];
-            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd);
+            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance);
         }
 
         var response = await chatClient.GetResponseAsync(
@@ -40,7 +50,7 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search, 
             var chunk = chunks[i];
             sources[i] = new Source(
                 i + 1, chunk.DocumentId, chunk.ChunkId, chunk.Title, chunk.StartOffset, chunk.EndOffset, chunk.PageStart, chunk.PageEnd,
-                Math.Round(chunk.Score, 6), Snippet(chunk.Text), cited[i]);
+                Math.Round(chunk.Score, 6), chunk.Relevance, Snippet(chunk.Text), cited[i]);
         }
 
         var usage = response.Usage;
@@ -49,6 +59,7 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search, 
         return new GenerateResponse(
             text,
             request.Model,
+            Grounded: chunks.Count > 0,
             sources,
             citations,
             unmatched,

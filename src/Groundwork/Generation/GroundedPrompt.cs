@@ -1,27 +1,26 @@
 using System.Net;
 using System.Text;
-using System.Text.RegularExpressions;
+using Groundwork.Models;
 using Microsoft.Extensions.AI;
 
 namespace Groundwork.Generation;
 
 /// <summary>
-/// A retrieved passage as shown to the model; <see cref="Number"/> is what the model cites as [n].
-/// The pages are those of the document the passage comes from, when it has pages (PDF).
-/// </summary>
-public sealed record Passage(int Number, string Title, string Text, int? PageStart = null, int? PageEnd = null);
-
-/// <summary>
 /// The prompt Groundwork sends to every model: numbered passages and the question, with instructions to cite [n].
-/// <see cref="Parse"/> reads it back, so the built-in local model answers from exactly what a hosted model would see.
+/// The user message also carries them as a <see cref="GroundedQuestion"/>, for answerers that read data, not prose.
 /// </summary>
-public static partial class GroundedPrompt
+public static class GroundedPrompt
 {
     public const string Instructions =
         "You answer questions using only the numbered passages provided with each question. " +
         "After each sentence that uses a passage, cite it by its number in square brackets, like [1], or [2][3] for several. " +
         "Cite only the numbers of the passages given, and do not add a list of sources at the end. " +
         "If the passages do not contain the answer, say so plainly instead of guessing.";
+
+    /// <summary>Stands in for the passages when none was relevant enough (Generation:WhenNothingRelevant = ask_model).</summary>
+    public const string NothingRelevantNote =
+        "No passage of the indexed documents is relevant to this question. " +
+        "Say that the documents do not answer it; do not answer from general knowledge.";
 
     public static List<ChatMessage> Build(string question, IReadOnlyList<Passage> passages)
     {
@@ -37,6 +36,11 @@ public static partial class GroundedPrompt
         {
             user.Append("<passage number=\"").Append(passage.Number).Append("\" title=\"")
                 .Append(WebUtility.HtmlEncode(passage.Title)).Append('"');
+            if (passage.HeadingPath.Length > 0)
+            {
+                user.Append(" section=\"").Append(WebUtility.HtmlEncode(passage.HeadingPath)).Append('"');
+            }
+
             if (passage.PageStart is { } first)
             {
                 user.Append(" pages=\"").Append(first);
@@ -53,38 +57,15 @@ public static partial class GroundedPrompt
                 .Append("\n</passage>\n");
         }
 
-        user.Append("</passages>\n\nQuestion: ").Append(question);
-        return [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, user.ToString())];
-    }
-
-    /// <summary>The question and passages of a prompt made by <see cref="Build"/>; any other text is all question.</summary>
-    public static (string Question, IReadOnlyList<Passage> Passages) Parse(string userMessage)
-    {
-        var questionStart = userMessage.LastIndexOf("</passages>\n\nQuestion: ", StringComparison.Ordinal);
-        if (!userMessage.StartsWith("<passages>\n", StringComparison.Ordinal) || questionStart < 0)
+        user.Append("</passages>\n\n");
+        if (passages.Count == 0)
         {
-            return (userMessage, []);
+            user.Append(NothingRelevantNote).Append("\n\n");
         }
 
-        var question = userMessage[(questionStart + "</passages>\n\nQuestion: ".Length)..];
-        var passages = PassagePattern().Matches(userMessage[..questionStart])
-            .Select(match =>
-            {
-                int? firstPage = match.Groups["first"].Success ? Number(match.Groups["first"].Value) : null;
-                int? lastPage = match.Groups["last"].Success ? Number(match.Groups["last"].Value) : firstPage;
-                return new Passage(
-                    Number(match.Groups["number"].Value),
-                    WebUtility.HtmlDecode(match.Groups["title"].Value),
-                    match.Groups["text"].Value,
-                    firstPage,
-                    lastPage);
-            })
-            .ToList();
-        return (question, passages);
+        user.Append("Question: ").Append(question);
+        var message = new ChatMessage(ChatRole.User, user.ToString());
+        new GroundedQuestion(question, passages).AttachTo(message);
+        return [new ChatMessage(ChatRole.System, Instructions), message];
     }
-
-    private static int Number(string digits) => int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
-
-    [GeneratedRegex("<passage number=\"(?<number>\\d+)\" title=\"(?<title>[^\"]*)\"(?: pages=\"(?<first>\\d+)(?:-(?<last>\\d+))?\")?>\n(?<text>.*?)\n</passage>", RegexOptions.Singleline)]
-    private static partial Regex PassagePattern();
 }

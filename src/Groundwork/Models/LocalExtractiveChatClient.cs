@@ -1,47 +1,53 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.RegularExpressions;
-using Groundwork.Generation;
+using Groundwork.Infrastructure;
 using Microsoft.Extensions.AI;
 
 namespace Groundwork.Models;
 
 /// <summary>
-/// The built-in <c>local</c> model: no language model at all. It quotes the sentences of the retrieved passages that
-/// share the most words with the question, ends each with the [n] of its passage, and says that this is what it did.
-/// It lets Groundwork answer out of the box, offline, without pretending to be an LLM.
+/// The built-in <c>local</c> model: no language model at all. It quotes the few sentences of the retrieved passages
+/// that answer the question best, by meaning (the embedding model scores each sentence against the question) and by
+/// words, best first, each followed by the [n] of its passage, and says that this is what it did. It lets Groundwork
+/// answer out of the box, offline, without pretending to be an LLM. It reads the question and passages from the
+/// <see cref="GroundedQuestion"/> on the prompt, never from the prompt's text.
 /// </summary>
-public sealed partial class LocalExtractiveChatClient : IChatClient
+public sealed class LocalExtractiveChatClient(IEmbeddingGenerator<string, Embedding<float>> embedder) : IChatClient
 {
     public const string ModelId = "groundwork-local-extractive";
     public const string Disclosure =
         "(Answered by Groundwork's built-in local extractive model: these sentences are quoted from the retrieved passages; no language model was used.)";
 
+    /// <summary>What the local model says when no passage cleared the relevance bar.</summary>
+    public const string NothingRelevantAnswer =
+        "The indexed documents do not answer this question: no passage in them is relevant enough to quote.";
+
     private const int MaxSentences = 3;
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
-    {
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "did", "for", "from", "has", "have", "how",
-        "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there", "these", "this", "to", "was",
-        "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "you", "your", "about", "me", "my",
-        "tell", "please", "should", "would", "could", "we", "our", "us", "they", "them", "into", "than", "then", "so",
-    };
+    /// <summary>Sentences to score, at most, so that five long passages cost one embedding batch of bounded size.</summary>
+    private const int MaxCandidates = 64;
+
+    /// <summary>A further sentence is quoted only when it scores at least this share of the best one and shares a word with the question.</summary>
+    private const double FollowerShareOfBest = 0.75;
+
+    /// <summary>Weight of meaning (cosine of the sentence and the question) against words (share of the question's words).</summary>
+    private const double MeaningWeight = 0.7;
 
     private readonly ChatClientMetadata _metadata = new("groundwork-local", defaultModelId: ModelId);
 
-    public Task<ChatResponse> GetResponseAsync(
+    public async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var messageList = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList();
-        var answer = Answer(messageList, options?.MaxOutputTokens);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+        var answer = await AnswerAsync(GroundedQuestion.Of(messageList), options?.MaxOutputTokens, cancellationToken);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
         {
             ModelId = ModelId,
             FinishReason = ChatFinishReason.Stop,
             Usage = Usage(messageList, answer),
         };
-        return Task.FromResult(response);
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -61,50 +67,47 @@ public sealed partial class LocalExtractiveChatClient : IChatClient
 
     public void Dispose() { }
 
-    private static string Answer(IReadOnlyCollection<ChatMessage> messages, int? maxOutputTokens)
+    private async Task<string> AnswerAsync(GroundedQuestion grounded, int? maxOutputTokens, CancellationToken cancellationToken)
     {
-        var lastUser = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
-        var (question, passages) = GroundedPrompt.Parse(lastUser);
-        if (passages.Count == 0)
+        var candidates = new List<(int Passage, string Sentence)>();
+        foreach (var passage in grounded.Passages.OrderByDescending(p => p.Relevance))
         {
-            return "No indexed passages were found to answer from. Add documents with POST /documents, " +
-                   "or ask a language model (e.g. \"model\": \"gpt-4\") once its provider is configured. " + Disclosure;
-        }
-
-        var questionTerms = Words(question).Where(w => !StopWords.Contains(w)).ToHashSet(StringComparer.Ordinal);
-        var candidates = new List<(int Score, int Passage, int Position, string Sentence)>();
-        foreach (var passage in passages)
-        {
-            var position = 0;
-            foreach (var sentence in Sentences(passage.Text))
+            foreach (var sentence in ProseSentences.Of(passage.Text))
             {
-                var score = Words(sentence).Distinct(StringComparer.Ordinal).Count(word => questionTerms.Any(term => Matches(term, word)));
-                candidates.Add((score, passage.Number, position++, sentence));
+                if (candidates.Count < MaxCandidates)
+                {
+                    candidates.Add((passage.Number, sentence));
+                }
             }
         }
 
-        var chosen = candidates.Where(c => c.Score > 0)
-            .OrderByDescending(c => c.Score).ThenBy(c => c.Passage).ThenBy(c => c.Position)
-            .Take(MaxSentences)
-            .OrderBy(c => c.Passage).ThenBy(c => c.Position)
-            .ToList();
-        if (chosen.Count == 0)
+        if (candidates.Count == 0)
         {
-            chosen = [candidates[0]];
+            return NothingRelevantAnswer + "\n\n" + Disclosure;
         }
+
+        var vectors = await embedder.GenerateAsync([grounded.Question, .. candidates.Select(c => c.Sentence)], cancellationToken: cancellationToken);
+        var question = vectors[0].Vector.Span;
+        var questionWords = ContentWords.Of(grounded.Question);
+        var scored = new List<(double Score, double Words, int Passage, string Sentence)>(candidates.Count);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var meaning = TensorPrimitives.CosineSimilarity(question, vectors[i + 1].Vector.Span);
+            var words = ContentWords.ShareFoundIn(questionWords, candidates[i].Sentence);
+            scored.Add((MeaningWeight * meaning + (1 - MeaningWeight) * words, words, candidates[i].Passage, candidates[i].Sentence));
+        }
+
+        // Stable: among equal scores the more relevant passage and the earlier sentence come first.
+        scored.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var best = scored[0].Score;
+        var chosen = scored.Take(MaxSentences).Where((s, rank) => rank == 0 || (s.Score >= best * FollowerShareOfBest && s.Words > 0)).ToList();
 
         // Every quoted sentence, even one cut short by max_tokens, ends with the [n] of its passage.
         var answer = new StringBuilder();
         var wordsLeft = maxOutputTokens ?? int.MaxValue;
-        foreach (var (_, passageNumber, _, sentence) in chosen)
+        foreach (var (_, _, passageNumber, sentence) in chosen)
         {
-            var ownText = WithoutReferenceMarkers(sentence);
-            if (ownText.Length == 0)
-            {
-                continue;
-            }
-
-            var quoted = Quote(ownText, ref wordsLeft, out var cut);
+            var quoted = Quote(sentence, ref wordsLeft, out var cut);
             answer.Append(quoted).Append(cut ? " … [" : " [").Append(passageNumber).Append("] ");
             if (wordsLeft == 0)
             {
@@ -113,43 +116,6 @@ public sealed partial class LocalExtractiveChatClient : IChatClient
         }
 
         return answer.ToString().TrimEnd() + "\n\n" + Disclosure;
-    }
-
-    private static bool Matches(string term, string word) =>
-        term == word || (term.Length >= 5 && word.Length >= 5 && string.CompareOrdinal(term, 0, word, 0, 5) == 0);
-
-    /// <summary>
-    /// The sentence without reference markers of its own (a quoted encyclopedia's "[12]"), which would otherwise read as
-    /// citations of passage 12.
-    /// </summary>
-    private static string WithoutReferenceMarkers(string sentence)
-    {
-        var markers = CitationMarkers.Find(sentence);
-        if (markers.Count == 0)
-        {
-            return sentence;
-        }
-
-        var text = new StringBuilder(sentence.Length);
-        var copiedTo = 0;
-        foreach (var marker in markers)
-        {
-            // The numbers of a group such as [1, 2] share its span: it is removed once.
-            if (marker.Start < copiedTo)
-            {
-                continue;
-            }
-
-            text.Append(sentence, copiedTo, marker.Start - copiedTo);
-            while (text.Length > 0 && text[^1] == ' ')
-            {
-                text.Length--;
-            }
-
-            copiedTo = marker.End;
-        }
-
-        return text.Append(sentence, copiedTo, sentence.Length - copiedTo).ToString().Trim();
     }
 
     /// <summary>The sentence, or as many of its leading words as <paramref name="wordsLeft"/> allows.</summary>
@@ -170,24 +136,8 @@ public sealed partial class LocalExtractiveChatClient : IChatClient
 
     private static UsageDetails Usage(IEnumerable<ChatMessage> messages, string answer)
     {
-        long input = messages.Sum(m => (long)WordPattern().Count(m.Text));
-        long output = WordPattern().Count(answer);
+        long input = messages.Sum(m => (long)ContentWords.Count(m.Text));
+        long output = ContentWords.Count(answer);
         return new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output };
     }
-
-    private static IEnumerable<string> Words(string text) =>
-        WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant());
-
-    /// <summary>The sentences of a passage; Markdown heading lines (how extracted headings reach chunks) are not sentences.</summary>
-    private static IEnumerable<string> Sentences(string text) =>
-        SentenceBoundary().Split(text).Select(s => s.Trim()).Where(s => s.Length > 0 && !HeadingLine().IsMatch(s));
-
-    [GeneratedRegex(@"^#{1,6}\s")]
-    private static partial Regex HeadingLine();
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
-    private static partial Regex WordPattern();
-
-    [GeneratedRegex(@"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*[-*#])|(?<=^\#{1,6}\s[^\n]*)\n", RegexOptions.Multiline)]
-    private static partial Regex SentenceBoundary();
 }

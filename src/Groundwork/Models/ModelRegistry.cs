@@ -20,14 +20,15 @@ public sealed class ModelRegistry : IDisposable
 
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public ModelRegistry(IOptions<ModelsOptions> models, IOptions<ProvidersOptions> providers, IConfiguration configuration)
+    public ModelRegistry(IOptions<ModelsOptions> models, IOptions<ProvidersOptions> providers, IConfiguration configuration,
+        IEmbeddingGenerator<string, Embedding<float>> embedder)
     {
         var timeout = TimeSpan.FromSeconds(providers.Value.TimeoutSeconds);
         foreach (var (name, definition) in models.Value.Models.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
             var (client, unavailableReason) = definition.Provider switch
             {
-                ModelProvider.Local => (new LocalExtractiveChatClient(), null),
+                ModelProvider.Local => (new LocalExtractiveChatClient(embedder), null),
                 ModelProvider.OpenAI => CreateOpenAi(name, definition, providers.Value, configuration),
                 ModelProvider.Anthropic => CreateAnthropic(name, definition, providers.Value, configuration),
                 _ => throw new InvalidOperationException($"Unknown provider {definition.Provider}."),

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Groundwork.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -6,10 +7,14 @@ namespace Groundwork.Retrieval;
 
 /// <summary>
 /// A chunk found for a query, with its document's title, where it sits in the document's text (character offsets,
-/// pages when the document has them) and its score (cosine, BM25 or fused, by mode).
+/// pages when the document has them), its score (cosine, BM25 or fused, by mode: it orders the results) and its
+/// calibrated <see cref="Relevance"/> (0-1, comparable across queries: <see cref="RelevanceModel"/>).
 /// </summary>
 public sealed record RetrievedChunk(
-    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score);
+    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score)
+{
+    public double Relevance { get; init; }
+}
 
 public enum SearchMode
 {
@@ -59,12 +64,22 @@ public sealed class SearchOptions
     /// </summary>
     [EnumDataType(typeof(SearchMode))]
     public SearchMode GenerateMode { get; set; } = SearchMode.Hybrid;
+
+    /// <summary>
+    /// Chunks whose relevance is below this are dropped from search results and never reach a model; a request's
+    /// <c>min_relevance</c> replaces it for that search. Chosen from the evaluation set (docs/benchmarks.md).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MinRelevance { get; set; } = DefaultMinRelevance;
+
+    public const double DefaultMinRelevance = 0.3;
 }
 
 /// <summary>
 /// Finds chunks by meaning (vector), by words (BM25 over FTS5) or both, fused by reciprocal rank:
 /// score = Σ weight / (k + rank) over the rankings a chunk appears in.
 /// A filter is applied inside each search, never to its results, so top-k is filled with matching chunks.
+/// Every result then gets its relevance, and those below the bar are dropped (ordering stays by score).
 /// </summary>
 public sealed class ChunkSearch(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
@@ -73,33 +88,27 @@ public sealed class ChunkSearch(
     KeywordSearch keywords,
     IOptions<SearchOptions> options)
 {
-    public Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int topK, SearchMode mode, CancellationToken cancellationToken) =>
-        SearchAsync(query, topK, mode, filter: null, cancellationToken);
-
     public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int topK, SearchMode mode, SearchFilter? filter,
-        CancellationToken cancellationToken)
+        double minRelevance, CancellationToken cancellationToken)
     {
         var condition = filter is { Conditions.Count: > 0 } ? SqlDocumentFilter.From(filter) : null;
         // Fusion needs more than topK candidates from each side, or a chunk ranked well by both could be missed.
         var candidates = mode == SearchMode.Hybrid ? Math.Max(topK * 4, 20) : topK;
-        IReadOnlyList<VectorMatch> ranked;
-        switch (mode)
+        var words = ContentWords.Of(query).Take(KeywordSearch.MaxQueryWords).ToList();
+        // The keyword side (and the words' weights for relevance) run while the query is being embedded.
+        var wordWeights = Task.Run(() => keywords.WordWeightsAsync(words, cancellationToken), cancellationToken);
+        var byWords = mode == SearchMode.Vector
+            ? null
+            : Task.Run(() => keywords.SearchAsync(query, candidates, fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition,
+                cancellationToken), cancellationToken);
+        var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken);
+        var ranked = mode switch
         {
-            case SearchMode.Vector:
-                ranked = await VectorAsync(query, candidates, condition, cancellationToken);
-                break;
-            case SearchMode.Keyword:
-                ranked = await keywords.SearchAsync(query, candidates, fillTo: candidates, condition, cancellationToken);
-                break;
-            default:
-                // The keyword side runs while the query is being embedded. For fusion it only needs to fill topK:
-                // the vector side supplies the rest of the candidates.
-                var byWords = Task.Run(() => keywords.SearchAsync(query, candidates, fillTo: topK, condition, cancellationToken),
-                    cancellationToken);
-                var byMeaning = await VectorAsync(query, candidates, condition, cancellationToken);
-                ranked = Fuse(byMeaning, await byWords, topK);
-                break;
-        }
+            SearchMode.Vector => await VectorAsync(embedding, candidates, condition, cancellationToken),
+            SearchMode.Keyword => await byWords!,
+            // For fusion the keyword side only needs to fill topK: the vector side supplies the rest of the candidates.
+            _ => Fuse(await VectorAsync(embedding, candidates, condition, cancellationToken), await byWords!, topK),
+        };
 
         if (ranked.Count == 0)
         {
@@ -107,6 +116,9 @@ public sealed class ChunkSearch(
         }
 
         var rows = await store.GetAsync(ranked, cancellationToken);
+        var similarities = (await index.SearchExactlyAsync(embedding, ranked.Count, [.. ranked.Select(m => m.ChunkId)], cancellationToken))
+            .ToDictionary(match => match.ChunkId, match => (double)match.Score);
+        var weights = await wordWeights;
 
         // A chunk deleted between search and lookup is skipped rather than cited.
         var results = new List<RetrievedChunk>(ranked.Count);
@@ -114,17 +126,20 @@ public sealed class ChunkSearch(
         {
             if (rows.TryGetValue(match.ChunkId, out var row))
             {
-                results.Add(row with { Score = match.Score });
+                var relevance = RelevanceModel.Of(similarities.GetValueOrDefault(match.ChunkId), ContentWords.ShareFoundIn(words, row.Text, weights));
+                if (relevance >= minRelevance)
+                {
+                    results.Add(row with { Score = match.Score, Relevance = relevance });
+                }
             }
         }
 
         return results;
     }
 
-    private async Task<IReadOnlyList<VectorMatch>> VectorAsync(string query, int count, SqlDocumentFilter? filter,
+    private async Task<IReadOnlyList<VectorMatch>> VectorAsync(ReadOnlyMemory<float> embedding, int count, SqlDocumentFilter? filter,
         CancellationToken cancellationToken)
     {
-        var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken);
         if (filter is null)
         {
             return await index.SearchAsync(embedding, count, cancellationToken);

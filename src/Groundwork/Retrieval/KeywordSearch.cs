@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using Groundwork.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -51,7 +50,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
         CancellationToken cancellationToken)
     {
         var allWords = WordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var contentWords = allWords.Where(word => !StopWords.Contains(word)).ToList();
+        var contentWords = allWords.Where(word => !ContentWords.IsStopWord(word)).ToList();
         // Each word costs a count the first time it is seen: a long text is searched by its first words only.
         var candidates = (contentWords.Count > 0 ? contentWords : allWords).Take(MaxQueryWords).ToList();
         if (candidates.Count == 0)
@@ -119,6 +118,30 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The inverse document frequency of each word, ln(1 + (N - n + 0.5) / (n + 0.5)) for n of the N chunks containing
+    /// it (BM25's, kept positive): a word in every chunk weighs almost nothing, a word in none weighs most.
+    /// </summary>
+    public async Task<IReadOnlyList<double>> WordWeightsAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
+    {
+        if (words.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        var chunkCount = (double)index.Count;
+        var weights = new double[words.Count];
+        for (var i = 0; i < words.Count; i++)
+        {
+            var containing = await ChunksWithWordAsync(connection, words[i], cancellationToken);
+            weights[i] = Math.Log(1 + (chunkCount - containing + 0.5) / (containing + 0.5));
+        }
+
+        return weights;
     }
 
     /// <summary>
@@ -201,14 +224,4 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();
-
-    private static readonly FrozenSet<string> StopWords = FrozenSet.ToFrozenSet(
-        """
-        a about above after again against all am an and any are as at be because been before being below between both but
-        by can could did do does doing down during each few for from further had has have having he her here hers herself
-        him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only
-        or other our ours ourselves out over own same she should so some such than that the their theirs them themselves
-        then there these they this those through to too under until up very was we were what when where which while who
-        whom why will with would you your yours yourself yourselves
-        """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries), StringComparer.OrdinalIgnoreCase);
 }

@@ -73,10 +73,10 @@ public sealed class GenerateOpenApiTests : OpenApiDocumentTest
     public void OpenApiDocumentsTheSourcesOfTheAnswerWithTheirPlaceInTheDocument()
     {
         var response = ResponseSchema();
-        Assert.Equal(["text", "model", "sources", "citations", "unmatched_citations", "usage"], Names(response.GetProperty("required")));
+        Assert.Equal(["text", "model", "grounded", "sources", "citations", "unmatched_citations", "usage"], Names(response.GetProperty("required")));
 
         var source = Resolve(response.GetProperty("properties").GetProperty("sources"));
-        string[] fields = ["number", "document_id", "chunk_id", "title", "start_offset", "end_offset", "page_start", "page_end", "score", "snippet", "cited"];
+        string[] fields = ["number", "document_id", "chunk_id", "title", "start_offset", "end_offset", "page_start", "page_end", "score", "relevance", "snippet", "cited"];
         Assert.Equal(fields, Names(source.GetProperty("required")));
         Assert.All(fields, field => Assert.False(
             string.IsNullOrWhiteSpace(source.GetProperty("properties").GetProperty(field).GetProperty("description").GetString()), field));

@@ -1,4 +1,5 @@
 using Groundwork.Generation;
+using Groundwork.Models;
 using Microsoft.Extensions.AI;
 
 namespace Groundwork.Tests.Generation;
@@ -29,17 +30,40 @@ public sealed class GroundedPromptTests
     }
 
     [Fact]
-    public void ParseReadsBackWhatBuildWrote()
+    public void PassageHeaderNamesItsSectionWhenItHasAHeadingPath()
     {
-        Passage[] passages =
-        [
-            new(1, "Quotes \"and\" <tags>", "First passage.\nSecond line.", 2, 3),
-            new(2, "Plain", "No pages here."),
-        ];
+        var user = GroundedPrompt.Build("q", [new Passage(1, "Manual", "a", HeadingPath: "Install › \"Wiring\"")])[1].Text;
 
-        var (question, parsed) = GroundedPrompt.Parse(GroundedPrompt.Build("What now?", passages)[1].Text);
+        Assert.Contains("<passage number=\"1\" title=\"Manual\" section=\"Install › &quot;Wiring&quot;\">", user);
+    }
 
-        Assert.Equal("What now?", question);
-        Assert.Equal(passages, parsed);
+    [Fact]
+    public void TheUserMessageCarriesTheQuestionAndPassagesAsData()
+    {
+        Passage[] passages = [new(1, "Quotes \"and\" <tags>", "First passage.\nSecond line.", 2, 3, 0.8), new(2, "Plain", "No pages here.")];
+
+        var grounded = GroundedQuestion.Of(GroundedPrompt.Build("What now?", passages));
+
+        Assert.Equal("What now?", grounded.Question);
+        Assert.Equal(passages, grounded.Passages);
+    }
+
+    [Fact]
+    public void WithNoPassagesTheModelIsToldNothingIsRelevant()
+    {
+        var user = GroundedPrompt.Build("What is the capital of Australia?", [])[1].Text;
+
+        Assert.Contains(GroundedPrompt.NothingRelevantNote, user);
+        Assert.DoesNotContain("<passage ", user);
+        Assert.EndsWith("Question: What is the capital of Australia?", user);
+    }
+
+    [Fact]
+    public void AMessageWithoutGroundingIsAllQuestion()
+    {
+        var grounded = GroundedQuestion.Of([new ChatMessage(ChatRole.User, "Just a question")]);
+
+        Assert.Equal("Just a question", grounded.Question);
+        Assert.Empty(grounded.Passages);
     }
 }

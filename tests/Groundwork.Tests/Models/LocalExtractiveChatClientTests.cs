@@ -1,40 +1,90 @@
+using Groundwork.Embeddings;
 using Groundwork.Generation;
 using Groundwork.Models;
 
 namespace Groundwork.Tests.Models;
 
+/// <summary>The local answerer with the real MiniLM model scoring its sentences.</summary>
 public sealed class LocalExtractiveChatClientTests
 {
+    private static readonly LocalMiniLmEmbeddingGenerator Embedder = new();
+
     private static async Task<string> AnswerAsync(string question, Passage[] passages, int? maxTokens = null)
     {
-        using var client = new LocalExtractiveChatClient();
+        using var client = new LocalExtractiveChatClient(Embedder);
         var response = await client.GetResponseAsync(GroundedPrompt.Build(question, passages),
             new Microsoft.Extensions.AI.ChatOptions { MaxOutputTokens = maxTokens }, TestContext.Current.CancellationToken);
         return response.Text;
     }
 
+    private static string Quoted(string answer) => answer[..answer.IndexOf("\n\n", StringComparison.Ordinal)];
+
     [Fact]
-    public async Task EveryQuotedSentenceEndsWithTheNumberOfItsPassage()
+    public async Task ItQuotesTheAnsweringSentenceFirstAndNothingFromAnUnrelatedPassage()
     {
-        var answer = await AnswerAsync("Where is the help desk and when does the canteen open?",
+        var answer = await AnswerAsync("How many weeks of parental leave do employees get?",
         [
-            new(1, "Canteen", "The canteen opens at noon. Soup is served daily."),
-            new(2, "Handbook", "The help desk is on the third floor. Laptops are handed out there."),
+            new(1, "Handbook", "Our offices open at eight. Employees get sixteen weeks of paid parental leave. Holidays are listed on the intranet."),
+            new(2, "Heat pump manual", "Check the outdoor coil for leaves and dirt twice a year. Replace the filter every spring."),
         ]);
 
-        Assert.Contains("The canteen opens at noon. [1]", answer);
-        Assert.Contains("The help desk is on the third floor. [2]", answer);
+        Assert.StartsWith("Employees get sixteen weeks of paid parental leave. [1]", answer);
+        Assert.DoesNotContain("[2]", Quoted(answer));
+        Assert.DoesNotContain("coil", answer);
         Assert.EndsWith(LocalExtractiveChatClient.Disclosure, answer);
     }
 
     [Fact]
-    public async Task MarkdownHeadingsOfAPassageAreNotQuotedAsSentences()
+    public async Task EachQuotedSentenceEndsWithTheNumberOfItsPassage()
     {
-        var answer = await AnswerAsync("What are the control rods made of?",
-            [new(1, "Reactor", "## Control rods\nThe control rods are made of hafnium.\n\n### Inspection\n\nThe control rods are inspected yearly.")]);
+        var answer = await AnswerAsync("Where is the help desk and when does the canteen open?",
+        [
+            new(1, "Canteen", "The canteen opens at noon every weekday. Soup is served daily."),
+            new(2, "Handbook", "The help desk is on the third floor. Laptops are handed out there."),
+        ]);
 
-        Assert.DoesNotContain("#", answer);
-        Assert.Contains("The control rods are made of hafnium. [1]", answer);
+        Assert.Contains("The canteen opens at noon every weekday. [1]", answer);
+        Assert.Contains("The help desk is on the third floor. [2]", answer);
+        Assert.DoesNotContain("Soup", answer);
+    }
+
+    [Fact]
+    public async Task QuotedTextIsCleanProse()
+    {
+        var answer = await AnswerAsync("What are the control rods made of and how often are they inspected?",
+        [
+            new(1, "Reactor", """
+                # Reactor manual
+                ## Control rods
+                1. Overview
+                - The **control rods** are made of
+                  hafnium and sit in the
+                  upper grid.
+                * Inspectors check the `control rods` once a year, see [the schedule](https://example.com/s).
+                | Rod | Material |
+                """),
+        ]);
+
+        var quoted = Quoted(answer);
+        Assert.Contains("The control rods are made of hafnium and sit in the upper grid. [1]", quoted);
+        Assert.DoesNotContain("#", quoted);
+        Assert.DoesNotContain("Overview", quoted);
+        Assert.DoesNotContain("**", quoted);
+        Assert.DoesNotContain("`", quoted);
+        Assert.DoesNotContain("|", quoted);
+        Assert.DoesNotContain("\n", quoted);
+        Assert.DoesNotContain("- ", quoted);
+        Assert.DoesNotContain("https://", quoted);
+    }
+
+    [Fact]
+    public async Task WithNoPassagesItSaysTheDocumentsDoNotAnswer()
+    {
+        var answer = await AnswerAsync("What is the capital of Australia?", []);
+
+        Assert.StartsWith(LocalExtractiveChatClient.NothingRelevantAnswer, answer);
+        Assert.Empty(CitationMarkers.Find(answer));
+        Assert.EndsWith(LocalExtractiveChatClient.Disclosure, answer);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-using Groundwork.Generation;
+using Groundwork.Models;
 
-namespace Groundwork.Tests.Generation;
+namespace Groundwork.Tests.Models;
 
 public sealed class CitationMarkersTests
 {

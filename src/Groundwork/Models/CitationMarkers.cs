@@ -1,4 +1,4 @@
-namespace Groundwork.Generation;
+namespace Groundwork.Models;
 
 /// <summary>
 /// A citation marker in an answer: passage <see cref="Number"/> is cited by the text from <see cref="Start"/> up to
