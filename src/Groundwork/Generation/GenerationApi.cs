@@ -31,6 +31,7 @@ public static class GenerationApi
                 "with the marker's position in `text`. A marker citing a number that is not a source is left out of `citations` " +
                 "and listed in `unmatched_citations` instead.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithRequestExample(new GenerateRequest { Text = "What is the Zorblax reactor cooled by?", Model = "local" })
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);

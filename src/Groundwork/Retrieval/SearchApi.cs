@@ -56,7 +56,12 @@ public static class SearchApi
             .WithSummary("Find chunks by meaning, by words, or both (reciprocal-rank fusion)")
             .WithDescription("An optional filter on the chunks' documents is applied inside the search, so top_k is filled " +
                              "with matching chunks. A filter that is not valid is answered with 422, naming each offending " +
-                             "path (filter.created_at.gte).");
+                             "path (filter.created_at.gte).")
+            .WithRequestExample(new SearchRequest
+            {
+                Query = "What is the reactor cooled by?",
+                Filter = JsonSerializer.SerializeToElement(new { tags = new { any = new[] { "ops" } } }),
+            });
         return group;
     }
 
