@@ -49,6 +49,8 @@ public static class HostingRegistration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<HeadRequestMiddleware>();
+        app.UseRouting();
         return app;
     }
 
