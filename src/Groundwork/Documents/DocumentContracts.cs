@@ -143,8 +143,7 @@ public sealed record DocumentSummary(
         document.ExternalId, document.Source,
         JsonSerializer.Deserialize<List<string>>(document.TagsJson) ?? [],
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(document.MetadataJson) ?? [],
-        DateTime.SpecifyKind(document.CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(document.UploadedAt, DateTimeKind.Utc),
-        DateTime.SpecifyKind(document.UpdatedAt, DateTimeKind.Utc), document.ReplacesId);
+        document.CreatedAt, document.UploadedAt, document.UpdatedAt, document.ReplacesId);
 }
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);

@@ -82,6 +82,14 @@ public static class DocumentsApi
                     },
                 };
             })
+            .WithRequestExample(new CreateDocumentRequest
+            {
+                Title = "Reactor manual",
+                Text = "The Zorblax reactor is cooled by liquid helium kept at four kelvin. Its control rods are made of hafnium.",
+                ExternalId = "reactor-manual",
+                Tags = ["ops"],
+                Metadata = new() { ["team"] = JsonSerializer.SerializeToElement("ops"), ["revision"] = JsonSerializer.SerializeToElement(3) },
+            })
             .Produces<DocumentSummary>(StatusCodes.Status202Accepted)
             .Produces<DocumentSummary>(StatusCodes.Status201Created)
             .Produces<DocumentSummary>(StatusCodes.Status200OK)

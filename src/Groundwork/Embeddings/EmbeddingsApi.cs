@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Json;
 using Groundwork.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -19,6 +20,7 @@ public static class EmbeddingsApi
             .WithSummary("Embed texts with the service's embedding model (OpenAI-compatible)")
             .WithDescription("Takes OpenAI's embeddings request and answers in its format, with the model the service indexes documents with.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithRequestExample(new EmbeddingsRequest { Input = JsonSerializer.SerializeToElement("The reactor is cooled by liquid helium.") })
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);

@@ -35,6 +35,7 @@ public static class GenerationApi
                 "the indexed documents do not answer the question (without calling the model, unless the server's " +
                 "Generation:WhenNothingRelevant is `ask_model`).")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithRequestExample(new GenerateRequest { Text = "What is the Zorblax reactor cooled by?", Model = "local" })
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);

@@ -31,12 +31,16 @@ public static class HostingRegistration
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<RequestRejectedExceptionHandler>();
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(options =>
         {
-            document.Info.Title = "Groundwork";
-            document.Info.Description = "Grounded answers over your own documents: retrieval-augmented generation with local or hosted models.";
-            return Task.CompletedTask;
-        }));
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Groundwork";
+                document.Info.Description = "Grounded answers over your own documents: retrieval-augmented generation with local or hosted models.";
+                return Task.CompletedTask;
+            });
+            options.AddDocumentTransformer<RequestExampleDocumentTransformer>();
+        });
         builder.Services.AddHealthChecks();
         return builder;
     }
@@ -45,6 +49,8 @@ public static class HostingRegistration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<HeadRequestMiddleware>();
+        app.UseRouting();
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Groundwork.Infrastructure;
 
@@ -7,6 +8,14 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
     public DbSet<DocumentEntity> Documents => Set<DocumentEntity>();
     public DbSet<ChunkEntity> Chunks => Set<ChunkEntity>();
     public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite stores no time zone and EF Core reads DateTime back as Unspecified, which JSON writes without a Z.
+        // Every DateTime is written in UTC, so every one read back is marked UTC.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -39,3 +48,8 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
         });
     }
 }
+
+/// <summary>Stores a <see cref="DateTime"/> as UTC (an Unspecified one is taken to be UTC already) and reads it back as UTC.</summary>
+public sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    value => value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc),
+    value => DateTime.SpecifyKind(value, DateTimeKind.Utc));

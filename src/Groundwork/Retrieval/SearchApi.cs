@@ -76,7 +76,12 @@ public static class SearchApi
                              "reciprocal-rank fusion, by mode; comparable within one response) and a `relevance` from 0 to 1 " +
                              "that means the same for every query (calibrated from the embedding similarity and the share of " +
                              "the query's rarer words the chunk contains). Results below `min_relevance` (default: the server's " +
-                             "Search:MinRelevance) are left out, so fewer than top_k, or none, can come back.");
+                             "Search:MinRelevance) are left out, so fewer than top_k, or none, can come back.")
+            .WithRequestExample(new SearchRequest
+            {
+                Query = "What is the reactor cooled by?",
+                Filter = JsonSerializer.SerializeToElement(new { tags = new { any = new[] { "ops" } } }),
+            });
         return group;
     }
 

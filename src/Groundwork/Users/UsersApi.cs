@@ -32,7 +32,8 @@ public static class UsersApi
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/users").WithTags("Users");
-        group.MapPost("", CreateUserAsync).WithName("CreateUser").WithSummary("Create a user");
+        group.MapPost("", CreateUserAsync).WithName("CreateUser").WithSummary("Create a user")
+            .WithRequestExample(new CreateUserRequest { Email = "ada@example.com", Name = "Ada Lovelace" });
         group.MapGet("/{id:long}", GetUserAsync).WithName("GetUser").WithSummary("Get a user by id");
         return group;
     }
