@@ -58,6 +58,7 @@ public sealed record GenerateResponse(
 /// <param name="Score">Hybrid retrieval score (reciprocal-rank fusion of vector and keyword ranks): higher is better, comparable within one response.</param>
 /// <param name="Snippet">The start of the chunk's text, cut with … after 240 characters.</param>
 /// <param name="Cited">True when <c>text</c> cites this source at least once.</param>
+/// <param name="HeadingPath">The headings the chunk sits under, outermost first, joined by " › " ("Manual › Installation"); empty when none.</param>
 public sealed record Source(
     int Number,
     long DocumentId,
@@ -69,7 +70,8 @@ public sealed record Source(
     int? PageEnd,
     double Score,
     string Snippet,
-    bool Cited);
+    bool Cited,
+    string HeadingPath);
 
 /// <summary>A citation marker in the answer, mapped to the source it cites.</summary>
 /// <param name="Number">The cited source's <c>number</c>.</param>

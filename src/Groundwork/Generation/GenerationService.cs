@@ -24,7 +24,7 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search, 
         for (var i = 0; i < chunks.Count; i++)
         {
             var chunk = chunks[i];
-            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd);
+            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.HeadingPath);
         }
 
         var response = await chatClient.GetResponseAsync(
@@ -40,7 +40,7 @@ public sealed class GenerationService(ModelRegistry models, ChunkSearch search, 
             var chunk = chunks[i];
             sources[i] = new Source(
                 i + 1, chunk.DocumentId, chunk.ChunkId, chunk.Title, chunk.StartOffset, chunk.EndOffset, chunk.PageStart, chunk.PageEnd,
-                Math.Round(chunk.Score, 6), Snippet(chunk.Text), cited[i]);
+                Math.Round(chunk.Score, 6), Snippet(chunk.Text), cited[i], chunk.HeadingPath);
         }
 
         var usage = response.Usage;

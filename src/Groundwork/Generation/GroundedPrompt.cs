@@ -7,9 +7,10 @@ namespace Groundwork.Generation;
 
 /// <summary>
 /// A retrieved passage as shown to the model; <see cref="Number"/> is what the model cites as [n].
-/// The pages are those of the document the passage comes from, when it has pages (PDF).
+/// The pages are those of the document the passage comes from, when it has pages (PDF); <see cref="HeadingPath"/> the
+/// headings it sits under ("Manual › Installation"), empty when none.
 /// </summary>
-public sealed record Passage(int Number, string Title, string Text, int? PageStart = null, int? PageEnd = null);
+public sealed record Passage(int Number, string Title, string Text, int? PageStart = null, int? PageEnd = null, string HeadingPath = "");
 
 /// <summary>
 /// The prompt Groundwork sends to every model: numbered passages and the question, with instructions to cite [n].
@@ -28,7 +29,7 @@ public static partial class GroundedPrompt
         var length = question.Length + 64;
         foreach (var passage in passages)
         {
-            length += passage.Title.Length + passage.Text.Length + 64;
+            length += passage.Title.Length + passage.HeadingPath.Length + passage.Text.Length + 64;
         }
 
         var user = new StringBuilder(length);
@@ -37,6 +38,11 @@ public static partial class GroundedPrompt
         {
             user.Append("<passage number=\"").Append(passage.Number).Append("\" title=\"")
                 .Append(WebUtility.HtmlEncode(passage.Title)).Append('"');
+            if (passage.HeadingPath.Length > 0)
+            {
+                user.Append(" section=\"").Append(WebUtility.HtmlEncode(passage.HeadingPath)).Append('"');
+            }
+
             if (passage.PageStart is { } first)
             {
                 user.Append(" pages=\"").Append(first);
@@ -77,7 +83,8 @@ public static partial class GroundedPrompt
                     WebUtility.HtmlDecode(match.Groups["title"].Value),
                     match.Groups["text"].Value,
                     firstPage,
-                    lastPage);
+                    lastPage,
+                    WebUtility.HtmlDecode(match.Groups["section"].Value));
             })
             .ToList();
         return (question, passages);
@@ -85,6 +92,6 @@ public static partial class GroundedPrompt
 
     private static int Number(string digits) => int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("<passage number=\"(?<number>\\d+)\" title=\"(?<title>[^\"]*)\"(?: pages=\"(?<first>\\d+)(?:-(?<last>\\d+))?\")?>\n(?<text>.*?)\n</passage>", RegexOptions.Singleline)]
+    [GeneratedRegex("<passage number=\"(?<number>\\d+)\" title=\"(?<title>[^\"]*)\"(?: section=\"(?<section>[^\"]*)\")?(?: pages=\"(?<first>\\d+)(?:-(?<last>\\d+))?\")?>\n(?<text>.*?)\n</passage>", RegexOptions.Singleline)]
     private static partial Regex PassagePattern();
 }

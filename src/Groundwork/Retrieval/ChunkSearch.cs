@@ -9,7 +9,8 @@ namespace Groundwork.Retrieval;
 /// pages when the document has them) and its score (cosine, BM25 or fused, by mode).
 /// </summary>
 public sealed record RetrievedChunk(
-    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score);
+    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score,
+    string HeadingPath = "");
 
 public enum SearchMode
 {

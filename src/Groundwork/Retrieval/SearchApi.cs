@@ -41,8 +41,12 @@ public sealed class SearchFilterAttribute : ValidationAttribute
             : ValidationResult.Success;
 }
 
-/// <summary>A chunk found: <c>text</c> is the document's text from <c>start_offset</c> to <c>end_offset</c>; pages for documents that have them.</summary>
-public sealed record SearchHit(long ChunkId, long DocumentId, string Title, double Score, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd);
+/// <summary>
+/// A chunk found: <c>text</c> is the document's text from <c>start_offset</c> to <c>end_offset</c>; pages for documents that
+/// have them; <c>heading_path</c> the headings the chunk sits under, outermost first, joined by " › " (empty when none).
+/// </summary>
+public sealed record SearchHit(long ChunkId, long DocumentId, string Title, double Score, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd,
+    string HeadingPath);
 
 public sealed record SearchResponse(IReadOnlyList<SearchHit> Results);
 
@@ -68,6 +72,6 @@ public static class SearchApi
         var chunks = await search.SearchAsync(query.Query, query.TopK, query.Mode, filter, cancellationToken);
         return TypedResults.Ok(new SearchResponse(
             [.. chunks.Select(c => new SearchHit(c.ChunkId, c.DocumentId, c.Title, Math.Round(c.Score, 6), c.Text,
-                c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd))]));
+                c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd, c.HeadingPath))]));
     }
 }
