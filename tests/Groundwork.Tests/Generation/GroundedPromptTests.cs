@@ -29,12 +29,22 @@ public sealed class GroundedPromptTests
     }
 
     [Fact]
+    public void PassageHeaderNamesItsSectionWhenItHasAHeadingPath()
+    {
+        var user = GroundedPrompt.Build("q", [new Passage(1, "Manual", "a", 3, 4, "Install › Wiring & \"Fuses\""), new Passage(2, "Manual", "b")])[1].Text;
+
+        Assert.Contains("<passage number=\"1\" title=\"Manual\" section=\"Install › Wiring &amp; &quot;Fuses&quot;\" pages=\"3-4\">", user);
+        Assert.Contains("<passage number=\"2\" title=\"Manual\">", user);
+    }
+
+    [Fact]
     public void ParseReadsBackWhatBuildWrote()
     {
         Passage[] passages =
         [
             new(1, "Quotes \"and\" <tags>", "First passage.\nSecond line.", 2, 3),
             new(2, "Plain", "No pages here."),
+            new(3, "Sectioned", "Under headings.", HeadingPath: "A › \"B\" & <C>"),
         ];
 
         var (question, parsed) = GroundedPrompt.Parse(GroundedPrompt.Build("What now?", passages)[1].Text);
