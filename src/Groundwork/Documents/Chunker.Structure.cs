@@ -7,7 +7,134 @@ public sealed partial class Chunker
     // could join two words into one and break the sum of counts.
     private const string Separators = " \t\r\n";
 
+    /// <summary>Longest heading kept in a heading path (or taken for a title); the rest is cut with an ellipsis.</summary>
+    private const int MaxHeadingLength = 200;
+
     private readonly record struct Block(int Start, int End, bool IsHeading);
+
+    /// <summary>The text of the first heading line (outside fenced code), if there is one.</summary>
+    public static string? FirstHeading(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (var block in Blocks(text))
+        {
+            if (block.IsHeading)
+            {
+                return ReadHeading(text, block).Text;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A heading line's level (its number of #) and its text without the markers or a closing sequence of #.</summary>
+    private static (int Level, string Text) ReadHeading(string text, Block heading)
+    {
+        var line = text.AsSpan(heading.Start, heading.End - heading.Start);
+        var level = line.Length - line.TrimStart('#').Length;
+        var title = line[level..].Trim(Separators);
+        var unclosed = title.TrimEnd('#');
+        if (unclosed.Length < title.Length && unclosed.TrimEnd(Separators).Length > 0 && unclosed[^1] is ' ' or '\t')
+        {
+            title = unclosed.TrimEnd(Separators);
+        }
+
+        var result = title.Length <= MaxHeadingLength ? title.ToString() : string.Concat(title[..MaxHeadingLength].TrimEnd(), "…");
+        return (level, result);
+    }
+
+    /// <summary>Where the blocks are, for what the chunker decides after packing: prose, sections, heading paths.</summary>
+    private sealed class Structure(string text, List<Block> blocks)
+    {
+        private int _nextHeading;
+
+        /// <summary>
+        /// Whether <c>text[start..end]</c> has at least <paramref name="minimum"/> non-white-space characters outside heading
+        /// lines; blocks cover every such character, so only they are read.
+        /// </summary>
+        public bool HasProse(int start, int end, int minimum)
+        {
+            var count = 0;
+            for (var b = FirstEndingAfter(start); b < blocks.Count && blocks[b].Start < end; b++)
+            {
+                if (blocks[b].IsHeading)
+                {
+                    continue;
+                }
+
+                for (int i = Math.Max(start, blocks[b].Start), last = Math.Min(end, blocks[b].End); i < last; i++)
+                {
+                    if (!char.IsWhiteSpace(text[i]) && ++count >= minimum)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return count >= minimum;
+        }
+
+        /// <summary>
+        /// The headings not returned yet that start before the first text of the chunk <c>[start, end)</c> other than its
+        /// leading headings; chunks must be asked for in order.
+        /// </summary>
+        public IEnumerable<Block> HeadingsBeforeText(int start, int end)
+        {
+            var b = FirstEndingAfter(start);
+            while (b < blocks.Count && blocks[b].IsHeading && blocks[b].Start < end)
+            {
+                b++;
+            }
+
+            var textStart = b < blocks.Count ? Math.Max(start, Math.Min(blocks[b].Start, end)) : end;
+            for (; _nextHeading < blocks.Count && blocks[_nextHeading].Start < textStart; _nextHeading++)
+            {
+                if (blocks[_nextHeading].IsHeading)
+                {
+                    yield return blocks[_nextHeading];
+                }
+            }
+        }
+
+        /// <summary>The index of the first block ending after <paramref name="offset"/> (the block count when none does).</summary>
+        private int FirstEndingAfter(int offset)
+        {
+            int low = 0, high = blocks.Count;
+            while (low < high)
+            {
+                var middle = low + (high - low) / 2;
+                if (blocks[middle].End <= offset)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+
+            return low;
+        }
+    }
+
+    /// <summary>The headings above the current position, outermost first: a heading replaces those of its level and below.</summary>
+    private sealed class HeadingTrail
+    {
+        private readonly List<(int Level, string Text)> _headings = [];
+
+        public void Enter(string text, Block heading)
+        {
+            var (level, title) = ReadHeading(text, heading);
+            while (_headings.Count > 0 && _headings[^1].Level >= level)
+            {
+                _headings.RemoveAt(_headings.Count - 1);
+            }
+
+            _headings.Add((level, title));
+        }
+
+        public override string ToString() => string.Join(" › ", _headings.Select(h => h.Text));
+    }
 
     /// <summary>Paragraphs and heading lines in order, without their surrounding white space.</summary>
     private static List<Block> Blocks(string text)

@@ -111,7 +111,11 @@ public sealed class DocumentTagsAttribute : ValidationAttribute
 /// <summary>How far a document's ingestion has come: chunks embedded of the chunks it is split into (0 of 0 while queued).</summary>
 public sealed record IngestionProgress(int ChunksEmbedded, int ChunksTotal);
 
-/// <summary>A document and where it is in the ingestion pipeline (<c>queued</c>, <c>processing</c>, <c>ready</c>, <c>failed</c>).</summary>
+/// <summary>
+/// A document and where it is in the ingestion pipeline (<c>queued</c>, <c>processing</c>, <c>ready</c>, <c>failed</c>).
+/// <c>content_type</c> is an uploaded file's type as it was read (application/pdf, text/markdown, …), null for a document
+/// sent as JSON; <c>declared_content_type</c> the type the client sent with the file, only when it differs.
+/// </summary>
 public sealed record DocumentSummary(
     long Id,
     string Title,
@@ -127,7 +131,9 @@ public sealed record DocumentSummary(
     DateTime CreatedAt,
     DateTime UploadedAt,
     DateTime UpdatedAt,
-    long? Replaces)
+    long? Replaces,
+    string? ContentType,
+    string? DeclaredContentType)
 {
     /// <summary>Only in answers to uploads: true when the content was already kept as this document, so nothing was queued.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -143,7 +149,7 @@ public sealed record DocumentSummary(
         document.ExternalId, document.Source,
         JsonSerializer.Deserialize<List<string>>(document.TagsJson) ?? [],
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(document.MetadataJson) ?? [],
-        document.CreatedAt, document.UploadedAt, document.UpdatedAt, document.ReplacesId);
+        document.CreatedAt, document.UploadedAt, document.UpdatedAt, document.ReplacesId, document.ContentType, document.DeclaredContentType);
 }
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);

@@ -54,7 +54,12 @@ public static class DocumentsApi
                              "returned with duplicate=true (200). A new content for an existing external_id replaces the old " +
                              "version when the new one is ready. For an upload, every file is read before any is stored: an " +
                              "unsupported file (415) or an unreadable one (422) rejects the whole upload. Form fields " +
-                             "external_id, source, tags (comma-separated) and created_at apply to single-file uploads' documents.")
+                             "source, tags (comma-separated) and created_at apply to every file's document; title and " +
+                             "external_id name one document, so they are only accepted with exactly one file (422 otherwise). " +
+                             "A file's title is the title field, else the file's own title (HTML <title>, PDF or DOCX " +
+                             "metadata, DOCX Title paragraph; placeholders such as 'Untitled' ignored), else its first " +
+                             "heading, else its file name. content_type is the type the file was read as; " +
+                             "declared_content_type is the client's, when it differs.")
             .WithMetadata(new AcceptsMetadata(["application/json", "multipart/form-data"], typeof(CreateDocumentRequest)))
             .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
             {
@@ -133,7 +138,7 @@ public static class DocumentsApi
         }
 
         var body = await reader.ReadAsync<CreateDocumentRequest>(request.HttpContext, maxBytes);
-        var accepted = await AcceptAsync([(body, null)], catalog, signals, db, options.Value, wait, cancellationToken);
+        var accepted = await AcceptAsync([new IncomingDocument(body)], catalog, signals, db, options.Value, wait, cancellationToken);
         return Answer(accepted, accepted[0].StatusUrl, accepted[0]);
     }
 
@@ -144,7 +149,7 @@ public static class DocumentsApi
         : TypedResults.Accepted(location, body);
 
     private static async Task<List<DocumentSummary>> AcceptAsync(
-        IReadOnlyList<(CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages)> documents, DocumentCatalog catalog,
+        IReadOnlyList<IncomingDocument> documents, DocumentCatalog catalog,
         IngestionSignals signals, GroundworkDbContext db, IngestionOptions options, bool wait, CancellationToken cancellationToken)
     {
         var accepted = await catalog.AcceptAsync(documents, cancellationToken);
@@ -192,7 +197,7 @@ public static class DocumentsApi
     private static Task<List<DocumentEntity>> ReadAsync(GroundworkDbContext db, IReadOnlyList<long> ids, CancellationToken cancellationToken) =>
         db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(cancellationToken);
 
-    private static async Task<(List<(CreateDocumentRequest, IReadOnlyList<PageSpan>?)>? Documents, IResult? Problem)> ReadFilesAsync(
+    private static async Task<(List<IncomingDocument>? Documents, IResult? Problem)> ReadFilesAsync(
         HttpRequest request, DocumentTextExtractor extractor, DocumentsOptions limits, CancellationToken cancellationToken)
     {
         var maxBytes = limits.MaxUploadBytes;
@@ -234,14 +239,25 @@ public static class DocumentsApi
             return (null, invalidFields);
         }
 
+        // A title names one document, like an external id; the files of a larger upload each keep their own title.
+        var singleDocumentFields = new Dictionary<string, string[]>();
         if (form.Files.Count > 1 && fields.ExternalId is not null)
         {
-            return (null, Results.ValidationProblem(
-                new Dictionary<string, string[]> { ["external_id"] = ["external_id names one document: send one file with it."] },
+            singleDocumentFields["external_id"] = ["external_id names one document: send one file with it."];
+        }
+
+        if (form.Files.Count > 1 && fields.Title.Length > 0)
+        {
+            singleDocumentFields["title"] = ["title names one document: send one file with it, or leave it out to use each file's own title."];
+        }
+
+        if (singleDocumentFields.Count > 0)
+        {
+            return (null, Results.ValidationProblem(singleDocumentFields,
                 statusCode: StatusCodes.Status422UnprocessableEntity, title: "One or more fields are invalid"));
         }
 
-        var documents = new List<(CreateDocumentRequest, IReadOnlyList<PageSpan>?)>(form.Files.Count);
+        var documents = new List<IncomingDocument>(form.Files.Count);
         foreach (var file in form.Files)
         {
             await using var content = file.OpenReadStream();
@@ -266,19 +282,39 @@ public static class DocumentsApi
                     detail: tooLong.Message));
             }
 
-            documents.Add((fields with
-            {
-                Title = Truncate(extracted.Title ?? file.FileName, 500),
-                Text = extracted.Text,
-                Source = fields.Source ?? file.FileName,
-                Metadata = new Dictionary<string, JsonElement> { ["content_type"] = JsonSerializer.SerializeToElement(file.ContentType ?? "") },
-            }, extracted.Pages));
+            // Title precedence: the form's title, the file's own (metadata or Title style), its first heading, its name.
+            var title = fields.Title.Length > 0 ? fields.Title : extracted.Title ?? file.FileName;
+            documents.Add(new IncomingDocument(
+                fields with
+                {
+                    Title = Truncate(title, 500),
+                    Text = extracted.Text,
+                    Source = fields.Source ?? file.FileName,
+                    // Kept in metadata too, where search filters can reach it (metadata.content_type).
+                    Metadata = new Dictionary<string, JsonElement> { ["content_type"] = JsonSerializer.SerializeToElement(extracted.ContentType) },
+                },
+                extracted.Pages,
+                extracted.ContentType,
+                DeclaredWhenDifferent(file.ContentType, extracted.ContentType)));
         }
 
         return (documents, null);
     }
 
-    private static readonly string[] UploadFormFields = ["external_id", "source", "tags", "created_at"];
+    /// <summary>The declared content type (up to 200 characters) when its media type is not the one the file was read as.</summary>
+    private static string? DeclaredWhenDifferent(string? declared, string detected)
+    {
+        var trimmed = declared?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+
+        var mediaType = trimmed.Split(';', 2)[0].Trim();
+        return mediaType.Equals(detected, StringComparison.OrdinalIgnoreCase) ? null : Truncate(trimmed, 200);
+    }
+
+    private static readonly string[] UploadFormFields = ["title", "external_id", "source", "tags", "created_at"];
 
     /// <summary>The optional form fields of an upload, applied to each file's document.</summary>
     private static (CreateDocumentRequest? Fields, IResult? Problem) FormFields(IFormCollection form)
@@ -300,6 +336,7 @@ public static class DocumentsApi
             return value.Length == 0 ? null : value;
         }
 
+        var title = Text("title", 500);
         var externalId = Text("external_id", 200);
         var source = Text("source", 2_000);
         var tags = form["tags"].SelectMany(t => (t ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
@@ -324,7 +361,7 @@ public static class DocumentsApi
 
         return errors.Count > 0
             ? (null, Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity, title: "One or more fields are invalid"))
-            : (new CreateDocumentRequest { ExternalId = externalId, Source = source, Tags = tags.Count > 0 ? tags : null, CreatedAt = createdAt }, null);
+            : (new CreateDocumentRequest { Title = title ?? "", ExternalId = externalId, Source = source, Tags = tags.Count > 0 ? tags : null, CreatedAt = createdAt }, null);
     }
 
     private static ProblemHttpResult UploadTooLarge(long maxBytes) =>

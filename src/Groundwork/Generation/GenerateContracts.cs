@@ -64,6 +64,7 @@ public sealed record GenerateResponse(
 /// <param name="Relevance">How well the passage matches the question, 0-1, comparable across questions (the same as /search's).</param>
 /// <param name="Snippet">The start of the chunk's text, cut with … after 240 characters.</param>
 /// <param name="Cited">True when <c>text</c> cites this source at least once.</param>
+/// <param name="HeadingPath">The headings the chunk sits under, outermost first, joined by " › " ("Manual › Installation"); empty when none.</param>
 public sealed record Source(
     int Number,
     long DocumentId,
@@ -76,7 +77,8 @@ public sealed record Source(
     double Score,
     double Relevance,
     string Snippet,
-    bool Cited);
+    bool Cited,
+    string HeadingPath);
 
 /// <summary>A citation marker in the answer, mapped to the source it cites.</summary>
 /// <param name="Number">The cited source's <c>number</c>.</param>

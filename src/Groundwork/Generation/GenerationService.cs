@@ -34,7 +34,7 @@ public sealed class GenerationService(
         for (var i = 0; i < chunks.Count; i++)
         {
             var chunk = chunks[i];
-            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance);
+            passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance, chunk.HeadingPath);
         }
 
         var response = await chatClient.GetResponseAsync(
@@ -50,7 +50,7 @@ public sealed class GenerationService(
             var chunk = chunks[i];
             sources[i] = new Source(
                 i + 1, chunk.DocumentId, chunk.ChunkId, chunk.Title, chunk.StartOffset, chunk.EndOffset, chunk.PageStart, chunk.PageEnd,
-                Math.Round(chunk.Score, 6), chunk.Relevance, Snippet(chunk.Text), cited[i]);
+                Math.Round(chunk.Score, 6), chunk.Relevance, Snippet(chunk.Text), cited[i], chunk.HeadingPath);
         }
 
         var usage = response.Usage;

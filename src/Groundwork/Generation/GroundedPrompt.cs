@@ -27,7 +27,7 @@ public static class GroundedPrompt
         var length = question.Length + 64;
         foreach (var passage in passages)
         {
-            length += passage.Title.Length + passage.Text.Length + 64;
+            length += passage.Title.Length + passage.HeadingPath.Length + passage.Text.Length + 64;
         }
 
         var user = new StringBuilder(length);

@@ -25,6 +25,12 @@ public sealed class DocumentEntity
 
     public string? Source { get; set; }
 
+    /// <summary>An uploaded file's type as the extractor read it (application/pdf, text/markdown, …); null for JSON text.</summary>
+    public string? ContentType { get; set; }
+
+    /// <summary>The content type the client declared for the file, kept only when it differs from <see cref="ContentType"/>.</summary>
+    public string? DeclaredContentType { get; set; }
+
     /// <summary>The caller's id for the document; a new upload with the same one replaces this document when it is ready.</summary>
     public string? ExternalId { get; set; }
 
@@ -64,6 +70,9 @@ public sealed class ChunkEntity
     public int? PageStart { get; set; }
     public int? PageEnd { get; set; }
     public required string Text { get; set; }
+
+    /// <summary>The headings the chunk sits under, outermost first, joined by " › "; empty before any heading.</summary>
+    public string HeadingPath { get; set; } = "";
 
     /// <summary>The chunk's embedding as little-endian float32s; the vector index is rebuilt from these.</summary>
     public required byte[] Embedding { get; set; }

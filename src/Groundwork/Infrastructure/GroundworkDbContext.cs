@@ -26,6 +26,8 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             document.Property(d => d.Source).HasMaxLength(2_000);
             document.Property(d => d.ExternalId).HasMaxLength(200);
             document.Property(d => d.ContentHash).HasMaxLength(64);
+            document.Property(d => d.ContentType).HasMaxLength(100);
+            document.Property(d => d.DeclaredContentType).HasMaxLength(200);
             document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
             document.HasIndex(d => new { d.ExternalId, d.ContentHash });
             document.HasIndex(d => d.ContentHash);

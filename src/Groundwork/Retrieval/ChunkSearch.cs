@@ -11,7 +11,8 @@ namespace Groundwork.Retrieval;
 /// calibrated <see cref="Relevance"/> (0-1, comparable across queries: <see cref="RelevanceModel"/>).
 /// </summary>
 public sealed record RetrievedChunk(
-    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score)
+    long ChunkId, long DocumentId, string Title, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, double Score,
+    string HeadingPath = "")
 {
     public double Relevance { get; init; }
 }

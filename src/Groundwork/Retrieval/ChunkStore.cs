@@ -57,7 +57,7 @@ public sealed class ChunkStore(IOptions<StorageOptions> storage)
         {
             var chunk = new RetrievedChunk(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
                 reader.GetInt32(4), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                reader.IsDBNull(7) ? null : reader.GetInt32(7), Score: 0);
+                reader.IsDBNull(7) ? null : reader.GetInt32(7), Score: 0, HeadingPath: reader.GetString(8));
             found[chunk.ChunkId] = chunk;
             Remember(chunk);
         }
@@ -98,7 +98,7 @@ public sealed class ChunkStore(IOptions<StorageOptions> storage)
 
     internal long CachedBytes => Interlocked.Read(ref _cachedBytes);
 
-    private static long SizeOf(RetrievedChunk chunk) => 2L * (chunk.Title.Length + chunk.Text.Length) + 128;
+    private static long SizeOf(RetrievedChunk chunk) => 2L * (chunk.Title.Length + chunk.Text.Length + chunk.HeadingPath.Length) + 128;
 
     private void Remember(RetrievedChunk chunk)
     {
@@ -123,7 +123,7 @@ public sealed class ChunkStore(IOptions<StorageOptions> storage)
             return cached;
         }
 
-        var sql = new StringBuilder("SELECT c.Id, c.DocumentId, d.Title, c.Text, c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd FROM chunks c JOIN documents d ON d.Id = c.DocumentId WHERE c.Id IN (");
+        var sql = new StringBuilder("SELECT c.Id, c.DocumentId, d.Title, c.Text, c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd, c.HeadingPath FROM chunks c JOIN documents d ON d.Id = c.DocumentId WHERE c.Id IN (");
         for (var i = 0; i < count; i++)
         {
             sql.Append(i == 0 ? "" : ", ").Append(ParameterName(i));

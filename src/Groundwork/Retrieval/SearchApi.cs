@@ -57,8 +57,9 @@ public sealed class SearchFilterAttribute : ValidationAttribute
 /// <param name="EndOffset">Where it ends, exclusive.</param>
 /// <param name="PageStart">The page it starts on, from 1; null when the document has no pages (only PDFs have them).</param>
 /// <param name="PageEnd">The page it ends on; null when the document has no pages.</param>
+/// <param name="HeadingPath">The headings the chunk sits under, outermost first, joined by " › "; empty when none.</param>
 public sealed record SearchHit(long ChunkId, long DocumentId, string Title, double Score, double Relevance, string Text, int StartOffset, int EndOffset,
-    int? PageStart, int? PageEnd);
+    int? PageStart, int? PageEnd, string HeadingPath);
 
 public sealed record SearchResponse(IReadOnlyList<SearchHit> Results);
 
@@ -94,6 +95,6 @@ public static class SearchApi
             cancellationToken);
         return TypedResults.Ok(new SearchResponse(
             [.. chunks.Select(c => new SearchHit(c.ChunkId, c.DocumentId, c.Title, Math.Round(c.Score, 6), c.Relevance, c.Text,
-                c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd))]));
+                c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd, c.HeadingPath))]));
     }
 }

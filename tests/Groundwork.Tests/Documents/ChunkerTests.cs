@@ -22,13 +22,98 @@ public sealed class ChunkerTests
     [Fact]
     public void HeadingStartsANewChunkEvenWhenThePreviousSectionHasRoom()
     {
-        const string text = "Preface line.\n\n# Cooling\n\nHelium cools the reactor.\n\n## Rods\nRods are made of hafnium.\n\nThey are inspected often.";
+        const string text = "The preface explains how this manual is organised.\n\n# Cooling\n\nHelium cools the reactor core at all times." +
+                            "\n\n## Rods\nRods are made of hafnium.\n\nThey are inspected every week.";
 
         var chunks = NewChunker().Split(text);
 
         Assert.Equal(
-            ["Preface line.", "# Cooling\n\nHelium cools the reactor.", "## Rods\nRods are made of hafnium.\n\nThey are inspected often."],
+            ["The preface explains how this manual is organised.", "# Cooling\n\nHelium cools the reactor core at all times.",
+             "## Rods\nRods are made of hafnium.\n\nThey are inspected every week."],
             chunks.Select(c => c.Text));
+        Assert.Equal(["", "Cooling", "Cooling › Rods"], chunks.Select(c => c.HeadingPath));
+    }
+
+    [Fact]
+    public void HeadingsWithNoTextBetweenThemJoinTheTextThatFollows()
+    {
+        const string text = "# Employee Handbook 2026\n\n## Team notes\n\n### Leave\n\nEveryone gets thirty days of paid leave a year.\n\n" +
+                            "## Pay\n\nSalaries are paid on the last working day of the month.";
+
+        var chunks = NewChunker().Split(text);
+
+        Assert.Equal(
+            ["# Employee Handbook 2026\n\n## Team notes\n\n### Leave\n\nEveryone gets thirty days of paid leave a year.",
+             "## Pay\n\nSalaries are paid on the last working day of the month."],
+            chunks.Select(c => c.Text));
+        Assert.Equal(["Employee Handbook 2026 › Team notes › Leave", "Employee Handbook 2026 › Pay"], chunks.Select(c => c.HeadingPath));
+        Assert.All(chunks, c => Assert.Equal(text[c.Start..c.End], c.Text));
+    }
+
+    [Fact]
+    public void SectionWithTooLittleTextJoinsThePreviousChunkAndTrailingHeadingsToo()
+    {
+        const string text = "# Pumps\n\nThe Kestrel pump is primed with glycol before each start.\n\n## Spares\n\nTBD.\n\n" +
+                            "## Seals\n\nSeals are replaced every four hundred running hours.\n\n# Appendix\n\n## Index";
+
+        var chunks = NewChunker().Split(text);
+
+        Assert.Equal(
+            ["# Pumps\n\nThe Kestrel pump is primed with glycol before each start.\n\n## Spares\n\nTBD.",
+             "## Seals\n\nSeals are replaced every four hundred running hours.\n\n# Appendix\n\n## Index"],
+            chunks.Select(c => c.Text));
+        Assert.Equal(["Pumps", "Pumps › Seals"], chunks.Select(c => c.HeadingPath));
+    }
+
+    [Fact]
+    public void ShortSectionAtTheStartJoinsTheNextChunk()
+    {
+        const string text = "# Team notes\n\nBy the ops team.\n\n## Standup\n\nThe daily standup starts at half past nine in room four.";
+
+        var chunks = NewChunker().Split(text);
+
+        Assert.Equal(text, Assert.Single(chunks).Text);
+        Assert.Equal("Team notes", chunks[0].HeadingPath);
+    }
+
+    [Theory]
+    [InlineData("# Team notes")]
+    [InlineData("# Notes\n\nTBD.")]
+    [InlineData("Hi.")]
+    public void DocumentWithTooLittleTextIsStillOneChunk(string text)
+    {
+        var chunk = Assert.Single(NewChunker().Split(text));
+
+        Assert.Equal(text, chunk.Text);
+    }
+
+    [Fact]
+    public void HeadingPathFollowsHeadingLevelsAndLeavesOutClosingHashes()
+    {
+        string Body(string topic) => $"This paragraph tells the reader everything about {topic}.";
+        var text = $"# Service Manual\n\n{Body("the manual")}\n\n## Installation ##\n\n{Body("installing")}\n\n### Wiring\n\n{Body("wiring")}" +
+                   $"\n\n## C#\n\n{Body("scripting")}\n\n# Warranty\n\n{Body("the warranty")}";
+
+        var chunks = NewChunker(maxTokens: 20, overlapTokens: 0).Split(text);
+
+        Assert.Equal(
+            ["Service Manual", "Service Manual › Installation", "Service Manual › Installation › Wiring", "Service Manual › C#", "Warranty"],
+            chunks.Select(c => c.HeadingPath).Distinct());
+        Assert.All(chunks.Where(c => c.Text.Contains("wiring", StringComparison.Ordinal)),
+            c => Assert.Equal("Service Manual › Installation › Wiring", c.HeadingPath));
+    }
+
+    [Fact]
+    public void ChunksContinuingACutSectionKeepItsHeadingPath()
+    {
+        var paragraph = string.Join(' ', Enumerable.Range(1, 40).Select(i => $"Valve {i} is opened by turning it {i} times to the left."));
+        var text = "# Plant\n\n## Valves\n\n" + paragraph;
+
+        var chunks = NewChunker(maxTokens: 64, overlapTokens: 16).Split(text);
+
+        Assert.True(chunks.Count > 3);
+        Assert.StartsWith("# Plant\n\n## Valves\n\nValve 1 ", chunks[0].Text);
+        Assert.All(chunks, c => Assert.Equal("Plant › Valves", c.HeadingPath));
     }
 
     [Fact]
@@ -130,11 +215,14 @@ public sealed class ChunkerTests
 
         var chunks = NewChunker(maxTokens: 32).Split(text);
 
-        Assert.Equal("The key is", chunks[0].Text);
-        Assert.Equal("and nothing else.", chunks[^1].Text);
-        var pieces = chunks.Skip(1).SkipLast(1).ToList();
-        Assert.Equal(blob, string.Concat(pieces.Select(c => c.Text)));
-        Assert.All(pieces, c => Assert.True(CountTokens(c.Text) <= 32));
+        // The words around the blob are too short for chunks of their own, so they join the parts of it next to them.
+        Assert.StartsWith("The key is ", chunks[0].Text);
+        Assert.EndsWith(" and nothing else.", chunks[^1].Text);
+        Assert.All(chunks, c => Assert.True(CountTokens(c.Text) <= 32));
+        Assert.All(chunks.Skip(1).SkipLast(1), c => Assert.DoesNotContain(' ', c.Text));
+        Assert.All(chunks.Zip(chunks.Skip(1)), pair => Assert.True(pair.First.End <= pair.Second.Start));
+        Assert.Equal(text, string.Concat(chunks.Select((c, i) => text[c.Start..(i + 1 < chunks.Count ? chunks[i + 1].Start : text.Length)])));
+        Assert.Equal(blob, text[(chunks[0].Start + "The key is ".Length)..(chunks[^1].End - " and nothing else.".Length)]);
     }
 
     [Fact]
@@ -286,7 +374,7 @@ public sealed class ChunkerTests
         var chunks = NewChunker(maxTokens, overlapTokens).Split(text);
 
         var covered = new bool[text.Length];
-        var headingStarts = HeadingLineStarts(text);
+        var inHeading = HeadingLines(text);
         for (var i = 0; i < chunks.Count; i++)
         {
             var chunk = chunks[i];
@@ -295,12 +383,37 @@ public sealed class ChunkerTests
             Assert.False(string.IsNullOrWhiteSpace(chunk.Text));
             var tokens = CountTokens(chunk.Text);
             Assert.True(tokens <= maxTokens, $"chunk {i} has {tokens} word pieces, over {maxTokens}: {chunk.Text}");
-            Assert.DoesNotContain(headingStarts, h => h > chunk.Start && h < chunk.End);
             Array.Fill(covered, true, chunk.Start, chunk.End - chunk.Start);
+
+            var prose = Enumerable.Range(chunk.Start, chunk.End - chunk.Start).Count(c => !inHeading[c] && !char.IsWhiteSpace(text[c]));
+            if (prose < Chunker.MinProseCharacters)
+            {
+                // Kept short only because joining it to either neighbour would outgrow the model window.
+                Assert.True(i == 0 || CountTokens(text[chunks[i - 1].Start..Math.Max(chunks[i - 1].End, chunk.End)]) > maxTokens,
+                    $"chunk {i} has {prose} characters of prose and fits with the one before: {chunk.Text}");
+                Assert.True(i == chunks.Count - 1 || CountTokens(text[chunk.Start..Math.Max(chunk.End, chunks[i + 1].End)]) > maxTokens,
+                    $"chunk {i} has {prose} characters of prose and fits with the one after: {chunk.Text}");
+            }
         }
 
         var missed = Enumerable.Range(0, text.Length).FirstOrDefault(i => !covered[i] && !char.IsWhiteSpace(text[i]), -1);
         Assert.True(missed < 0, $"character {missed} is in no chunk: {text[Math.Max(0, missed - 20)..Math.Min(text.Length, missed + 20)]}");
+
+        // A heading is in the chunk where the text under it starts.
+        for (var h = 0; h < text.Length; h++)
+        {
+            if (!inHeading[h] || h > 0 && inHeading[h - 1])
+            {
+                continue;
+            }
+
+            var under = Enumerable.Range(h, text.Length - h).FirstOrDefault(c => !inHeading[c] && !char.IsWhiteSpace(text[c]), -1);
+            if (under >= 0)
+            {
+                Assert.True(chunks.Any(c => c.Start <= h && under < c.End),
+                    $"the heading at {h} is not with the text under it: {text[h..Math.Min(text.Length, under + 20)]}");
+            }
+        }
     }
 
     [Fact]
@@ -325,9 +438,10 @@ public sealed class ChunkerTests
         Assert.True(shortChunks.Count < 10_000 / 5, "short paragraphs are packed together");
     }
 
-    private static HashSet<int> HeadingLineStarts(string text)
+    /// <summary>For each character, whether it is on a heading line (outside fenced code).</summary>
+    private static bool[] HeadingLines(string text)
     {
-        var starts = new HashSet<int>();
+        var inHeading = new bool[text.Length];
         var inFence = false;
         var offset = 0;
         foreach (var line in text.Split('\n'))
@@ -339,13 +453,13 @@ public sealed class ChunkerTests
             else if (!inFence && line.StartsWith('#') && line.TrimStart('#') is [' ', ..] rest && rest.Trim().Length > 0
                 && line.Length - rest.Length <= 6)
             {
-                starts.Add(offset);
+                Array.Fill(inHeading, true, offset, line.Length);
             }
 
             offset += line.Length + 1;
         }
 
-        return starts;
+        return inHeading;
     }
 
     /// <summary>Text with headings, code, paragraphs of mixed length, very long sentences and words, and awkward characters.</summary>

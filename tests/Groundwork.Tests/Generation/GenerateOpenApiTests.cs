@@ -76,7 +76,7 @@ public sealed class GenerateOpenApiTests : OpenApiDocumentTest
         Assert.Equal(["text", "model", "grounded", "sources", "citations", "unmatched_citations", "usage"], Names(response.GetProperty("required")));
 
         var source = Resolve(response.GetProperty("properties").GetProperty("sources"));
-        string[] fields = ["number", "document_id", "chunk_id", "title", "start_offset", "end_offset", "page_start", "page_end", "score", "relevance", "snippet", "cited"];
+        string[] fields = ["number", "document_id", "chunk_id", "title", "start_offset", "end_offset", "page_start", "page_end", "score", "relevance", "snippet", "cited", "heading_path"];
         Assert.Equal(fields, Names(source.GetProperty("required")));
         Assert.All(fields, field => Assert.False(
             string.IsNullOrWhiteSpace(source.GetProperty("properties").GetProperty(field).GetProperty("description").GetString()), field));

@@ -32,15 +32,21 @@ public sealed class GroundedPromptTests
     [Fact]
     public void PassageHeaderNamesItsSectionWhenItHasAHeadingPath()
     {
-        var user = GroundedPrompt.Build("q", [new Passage(1, "Manual", "a", HeadingPath: "Install › \"Wiring\"")])[1].Text;
+        var user = GroundedPrompt.Build("q", [new Passage(1, "Manual", "a", 3, 4, HeadingPath: "Install › Wiring & \"Fuses\""), new Passage(2, "Manual", "b")])[1].Text;
 
-        Assert.Contains("<passage number=\"1\" title=\"Manual\" section=\"Install › &quot;Wiring&quot;\">", user);
+        Assert.Contains("<passage number=\"1\" title=\"Manual\" section=\"Install › Wiring &amp; &quot;Fuses&quot;\" pages=\"3-4\">", user);
+        Assert.Contains("<passage number=\"2\" title=\"Manual\">", user);
     }
 
     [Fact]
     public void TheUserMessageCarriesTheQuestionAndPassagesAsData()
     {
-        Passage[] passages = [new(1, "Quotes \"and\" <tags>", "First passage.\nSecond line.", 2, 3, 0.8), new(2, "Plain", "No pages here.")];
+        Passage[] passages =
+        [
+            new(1, "Quotes \"and\" <tags>", "First passage.\nSecond line.", 2, 3, 0.8),
+            new(2, "Plain", "No pages here."),
+            new(3, "Sectioned", "Under headings.", HeadingPath: "A › \"B\" & <C>"),
+        ];
 
         var grounded = GroundedQuestion.Of(GroundedPrompt.Build("What now?", passages));
 

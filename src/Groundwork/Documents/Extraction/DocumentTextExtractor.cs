@@ -71,7 +71,7 @@ public sealed class DocumentTextExtractor(ExtractionOptions options, TimeProvide
         {
             throw new UnreadableDocumentException(fileName, "it contains no text");
         }
-        return document;
+        return document.Title is null ? document with { Title = Chunker.FirstHeading(document.Text) } : document;
     }
 
     /// <summary>
@@ -110,7 +110,7 @@ public sealed class DocumentTextExtractor(ExtractionOptions options, TimeProvide
     {
         DocumentKind.PlainText => ReadPlainText(bytes, fileName, markdown: false),
         DocumentKind.Markdown => ReadPlainText(bytes, fileName, markdown: true),
-        DocumentKind.Html => HtmlText.Read(bytes, Options, cancellationToken),
+        DocumentKind.Html => HtmlText.Read(bytes, fileName, Options, cancellationToken),
         DocumentKind.Pdf => PdfText.Read(bytes, fileName, Options, cancellationToken),
         DocumentKind.Docx => ReadDocx(bytes, fileName, cancellationToken),
         _ => throw new UnreadableDocumentException(fileName, "its type cannot be read"),
@@ -177,21 +177,10 @@ public sealed class DocumentTextExtractor(ExtractionOptions options, TimeProvide
             text = SetextHeadingsToAtx(text);
         }
 
-        return new ExtractedDocument(text, [], markdown ? MarkdownTitle(text) : null);
+        return new ExtractedDocument(text, [], Title: null, ContentTypeOf(markdown ? DocumentKind.Markdown : DocumentKind.PlainText));
     }
 
-    private static string? MarkdownTitle(string text)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("# ", StringComparison.Ordinal))
-            {
-                var title = line[2..].Trim().TrimEnd('#').Trim();
-                return title.Length > 0 ? title : null;
-            }
-        }
-        return null;
-    }
+    public static string ContentTypeOf(DocumentKind kind) => SupportedTypes.First(t => t.Kind == kind).ContentType;
 
     /// <summary>
     /// Rewrites setext headings (a line underlined with <c>===</c> or <c>---</c>) as ATX headings (<c># Title</c>), the one

@@ -64,10 +64,11 @@ internal sealed class DocxText
         var styles = mainRelationships.FirstOrDefault(r => r.Type.EndsWith("/styles", StringComparison.Ordinal))?.Target is { } stylesPart
             ? package.ReadStyles(stylesPart)
             : [];
-        var text = package.ReadBody(main, styles);
+        var (text, titleParagraph) = package.ReadBody(main, styles);
         var title = relationships.FirstOrDefault(r => r.Type.EndsWith("/metadata/core-properties", StringComparison.Ordinal))?.Target
             is { } core ? package.ReadTitle(core) : null;
-        return new ExtractedDocument(text, [], string.IsNullOrEmpty(title) ? null : title);
+        return new ExtractedDocument(text, [], DocumentTitle.Own(title, fileName) ?? DocumentTitle.Own(titleParagraph, fileName),
+            DocumentTextExtractor.DocxContentType);
     }
 
     /// <summary>Runs <paramref name="read"/> over part <paramref name="name"/>, if present, within the expansion limits.</summary>
@@ -247,10 +248,14 @@ internal sealed class DocxText
             return null;
         });
 
-    private string ReadBody(string part, Dictionary<string, StyleInfo> styles) =>
+    /// <summary>The body's text, and the text of its first paragraph in the Title style (null when it has none).</summary>
+    private (string Text, string? TitleParagraph) ReadBody(string part, Dictionary<string, StyleInfo> styles) =>
         ReadPart(part, reader =>
         {
             var layout = new TextLayout(_options.MaxCharacters);
+            string? titleParagraph = null;
+            // Where the Title-style paragraph being read began in the layout (-1: none).
+            var titleFrom = -1;
             var buffer = new char[4096];
             // Depths of the outermost open paragraph, its properties, any properties element, and the w:t being read (-1: none).
             int paragraph = -1, ownProperties = -1, properties = -1, text = -1;
@@ -266,6 +271,11 @@ internal sealed class DocxText
                 if (DocxHeadingLevel(styleId, outlineLevel, styles) is { } level)
                 {
                     heading = true;
+                    if (titleParagraph is null && IsTitleStyle(styleId, styles))
+                    {
+                        titleFrom = layout.Length;
+                    }
+
                     layout.BeginHeading(level);
                 }
                 else
@@ -291,6 +301,12 @@ internal sealed class DocxText
                         if (heading)
                         {
                             layout.EndHeading();
+                            if (titleFrom >= 0)
+                            {
+                                var written = layout.Since(titleFrom).Trim().TrimStart('#').Trim();
+                                titleParagraph = written.Length > 0 ? written : null;
+                                titleFrom = -1;
+                            }
                         }
                         else if (tables.Count == 0)
                         {
@@ -371,7 +387,7 @@ internal sealed class DocxText
                 }
             }
 
-            return layout.ToString();
+            return (layout.ToString(), titleParagraph);
 
             void StartWordElement(XmlReader element, int depth)
             {
@@ -417,7 +433,26 @@ internal sealed class DocxText
                         break;
                 }
             }
-        }) ?? throw new InvalidDataException("The main document part is missing.");
+        }) is (string text, var title) ? (text, title) : throw new InvalidDataException("The main document part is missing.");
+
+    /// <summary>Whether the paragraph style, or one it is based on, is the built-in "Title".</summary>
+    private static bool IsTitleStyle(string? styleId, Dictionary<string, StyleInfo> styles)
+    {
+        for (var depth = 0; styleId is not null && depth < 10; depth++)
+        {
+            var style = styles.GetValueOrDefault(styleId);
+            if (IsTitleName(styleId) || style?.Name is { } name && IsTitleName(name))
+            {
+                return true;
+            }
+
+            styleId = style?.BasedOn;
+        }
+
+        return false;
+
+        static bool IsTitleName(string name) => name.Replace(" ", "", StringComparison.Ordinal).Equals("Title", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>
     /// A paragraph's outline level, its own or its style's (inherited through based-on styles), which holds whatever language

@@ -3,8 +3,13 @@ namespace Groundwork.Documents.Extraction;
 /// <summary>Text pulled out of an uploaded file.</summary>
 /// <param name="Text">The document's text, line endings normalised to <c>\n</c>, paragraphs separated by a blank line.</param>
 /// <param name="Pages">Character ranges of <paramref name="Text"/> per page; empty for formats without pages (everything but PDF).</param>
-/// <param name="Title">The document's own title when it declares one (HTML title or first h1, PDF info, DOCX core properties, Markdown first heading).</param>
-public sealed record ExtractedDocument(string Text, IReadOnlyList<PageSpan> Pages, string? Title);
+/// <param name="Title">
+/// The document's own title (HTML title; PDF info or XMP title; DOCX core properties title, else its first Title-style
+/// paragraph), a generator's placeholder such as "Untitled" or the file name not counting; failing that, the text's first
+/// heading line; null when there is neither.
+/// </param>
+/// <param name="ContentType">The type the file was read as (<see cref="DocumentTextExtractor.SupportedTypes"/>), whatever the client declared.</param>
+public sealed record ExtractedDocument(string Text, IReadOnlyList<PageSpan> Pages, string? Title, string ContentType);
 
 /// <summary>Page <paramref name="PageNumber"/> (1-based) is <c>Text[Start..End]</c>; a page without text has <c>Start == End</c>.</summary>
 public sealed record PageSpan(int PageNumber, int Start, int End);

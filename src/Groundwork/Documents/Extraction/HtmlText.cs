@@ -18,7 +18,7 @@ internal static class HtmlText
         "figure", "hgroup", "hr", "main", "ol", "p", "section", "summary", "table", "ul", "caption", "thead", "tbody", "tfoot",
     };
 
-    public static ExtractedDocument Read(byte[] bytes, ExtractionOptions options, CancellationToken cancellationToken)
+    public static ExtractedDocument Read(byte[] bytes, string fileName, ExtractionOptions options, CancellationToken cancellationToken)
     {
         IElement? previous = null;
         var parser = new HtmlParser(new HtmlParserOptions
@@ -36,11 +36,7 @@ internal static class HtmlText
         CheckDepth(previous, options.MaxDepth);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var title = Collapse(document.Title);
-        if (string.IsNullOrEmpty(title))
-        {
-            title = Collapse(document.QuerySelector("h1")?.TextContent);
-        }
+        var title = DocumentTitle.Own(document.Title, fileName);
 
         foreach (var element in document.QuerySelectorAll(DroppedElements).ToList())
         {
@@ -58,7 +54,7 @@ internal static class HtmlText
         {
             Write(root, layout, cancellationToken);
         }
-        return new ExtractedDocument(layout.ToString(), [], string.IsNullOrEmpty(title) ? null : title);
+        return new ExtractedDocument(layout.ToString(), [], title, DocumentTextExtractor.ContentTypeOf(DocumentKind.Html));
     }
 
     private static void CheckDepth(IElement? element, int maxDepth)
@@ -141,7 +137,4 @@ internal static class HtmlText
             }
         }
     }
-
-    private static string? Collapse(string? text) =>
-        text is null ? null : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

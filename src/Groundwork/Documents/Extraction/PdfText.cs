@@ -1,4 +1,5 @@
 using System.Text;
+using System.Xml;
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 using UglyToad.PdfPig.Exceptions;
@@ -8,6 +9,18 @@ namespace Groundwork.Documents.Extraction;
 /// <summary>The text layer of a PDF, page by page, within the page and character limits.</summary>
 internal static class PdfText
 {
+    private const string DublinCore = "http://purl.org/dc/elements/1.1/";
+    private const int MaxXmpBytes = 1 << 20;
+
+    private static readonly XmlReaderSettings XmpReaderSettings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        MaxCharactersInDocument = MaxXmpBytes,
+    };
+
     public static ExtractedDocument Read(byte[] bytes, string fileName, ExtractionOptions options, CancellationToken cancellationToken)
     {
         if (!HasPdfHeader(bytes))
@@ -47,8 +60,8 @@ internal static class PdfText
                 throw new UnreadableDocumentException(fileName,
                     "the PDF has no text layer (scanned pages need OCR, which is not supported)");
             }
-            var title = pdf.Information.Title?.Trim();
-            return new ExtractedDocument(text.ToString(), pages, string.IsNullOrEmpty(title) ? null : title);
+            var title = DocumentTitle.Own(pdf.Information.Title, fileName) ?? DocumentTitle.Own(XmpTitle(pdf), fileName);
+            return new ExtractedDocument(text.ToString(), pages, title, DocumentTextExtractor.ContentTypeOf(DocumentKind.Pdf));
         }
         catch (PdfDocumentEncryptedException exception)
         {
@@ -60,6 +73,48 @@ internal static class PdfText
             // PdfPig reports damaged files with many exception types (format, index, null reference, ...).
             throw new UnreadableDocumentException(fileName, "the PDF is corrupt or unsupported", exception);
         }
+    }
+
+    /// <summary>The first dc:title of the document's XMP metadata; null when there is none or it cannot be read.</summary>
+    private static string? XmpTitle(PdfDocument pdf)
+    {
+        if (!pdf.TryGetXmpMetadata(out var xmp))
+        {
+            return null;
+        }
+
+        var xml = xmp.GetXmlMemory();
+        if (xml.Length > MaxXmpBytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var reader = XmlReader.Create(new MemoryStream(xml.ToArray(), writable: false), XmpReaderSettings);
+            var inTitle = -1;
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "title" && reader.NamespaceURI == DublinCore)
+                {
+                    inTitle = reader.Depth;
+                }
+                else if (inTitle >= 0 && reader.NodeType == XmlNodeType.EndElement && reader.Depth == inTitle)
+                {
+                    inTitle = -1;
+                }
+                else if (inTitle >= 0 && reader.NodeType is XmlNodeType.Text or XmlNodeType.CDATA && !string.IsNullOrWhiteSpace(reader.Value))
+                {
+                    return reader.Value;
+                }
+            }
+        }
+        catch (XmlException)
+        {
+            // Damaged metadata costs the title only, never the document.
+        }
+
+        return null;
     }
 
     private static bool HasPdfHeader(ReadOnlySpan<byte> bytes)

@@ -147,6 +147,11 @@ internal sealed class TextLayout(int maxCharacters)
         }
     }
 
+    /// <summary>Characters written so far, before tidying; with <see cref="Since"/>, what a stretch of input became.</summary>
+    public int Length => _text.Length;
+
+    public string Since(int start) => _text.ToString(start, _text.Length - start);
+
     public override string ToString() => TextNormalisation.Tidy(_text.ToString());
 }
 

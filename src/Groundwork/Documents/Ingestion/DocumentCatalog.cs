@@ -8,6 +8,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Groundwork.Documents.Ingestion;
 
+/// <summary>
+/// A document to accept: the request (an upload's fields and extracted text), the pages of its text, the type an
+/// uploaded file was read as and, when it differs, the type its client declared.
+/// </summary>
+public sealed record IncomingDocument(
+    CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages = null, string? ContentType = null, string? DeclaredContentType = null);
+
 /// <summary>An accepted document, or the kept document it duplicates.</summary>
 public sealed record AcceptedDocument(DocumentEntity Document, bool Duplicate);
 
@@ -31,7 +38,7 @@ public sealed class DocumentCatalog(
     /// that document is returned instead.
     /// </summary>
     public async Task<IReadOnlyList<AcceptedDocument>> AcceptAsync(
-        IReadOnlyList<(CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages)> documents, CancellationToken cancellationToken)
+        IReadOnlyList<IncomingDocument> documents, CancellationToken cancellationToken)
     {
         var accepted = new List<AcceptedDocument>(documents.Count);
         var queued = new List<DocumentEntity>();
@@ -39,7 +46,7 @@ public sealed class DocumentCatalog(
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var (request, pages) in documents)
+            foreach (var (request, pages, contentType, declaredContentType) in documents)
             {
                 var hash = ContentHash(request.Text);
                 if (await KeptDocumentAsync(request.ExternalId, hash, queued, cancellationToken) is { } kept)
@@ -56,6 +63,8 @@ public sealed class DocumentCatalog(
                     MetadataJson = JsonSerializer.Serialize(request.Metadata ?? []),
                     TagsJson = JsonSerializer.Serialize(request.Tags?.Distinct(StringComparer.Ordinal) ?? []),
                     Source = request.Source,
+                    ContentType = contentType,
+                    DeclaredContentType = declaredContentType,
                     ExternalId = request.ExternalId,
                     ContentHash = hash,
                     PagesJson = pages is { Count: > 0 } ? JsonSerializer.Serialize(pages.Select(p => new[] { p.PageNumber, p.Start, p.End })) : null,

@@ -208,6 +208,7 @@ public sealed class IngestionWorker(
                     PageStart = piece.PageStart,
                     PageEnd = piece.PageEnd,
                     Text = piece.Text,
+                    HeadingPath = piece.HeadingPath,
                     Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
                 }).ToList();
                 db.Chunks.AddRange(chunks);

@@ -33,6 +33,10 @@ namespace Groundwork.Infrastructure.Migrations
                     b.Property<int>("EndOffset")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("HeadingPath")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER");
 
@@ -74,7 +78,15 @@ namespace Groundwork.Infrastructure.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeclaredContentType")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Error")

@@ -42,6 +42,73 @@ public sealed class DocumentTextExtractorTests
     }
 
     [Fact]
+    public async Task PdfTitleComesFromXmpMetadataWhenTheInfoDictionaryHasNone()
+    {
+        const string xmp = """
+            <?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+            <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Reactor manual from XMP</rdf:li></rdf:Alt></dc:title></rdf:Description>
+            </rdf:RDF></x:xmpmeta><?xpacket end="w"?>
+            """;
+
+        var document = await ExtractAsync(PdfWithXmp(xmp, "The Zorblax reactor is cooled by helium."), "manual.pdf", "application/pdf");
+
+        Assert.Equal("The Zorblax reactor is cooled by helium.", document.Text);
+        Assert.Equal("Reactor manual from XMP", document.Title);
+        Assert.Equal("application/pdf", document.ContentType);
+    }
+
+    /// <summary>A one-page PDF without an information dictionary whose catalog points at an XMP metadata stream.</summary>
+    private static byte[] PdfWithXmp(string xmp, string line)
+    {
+        var content = $"BT /F1 12 Tf 50 750 Td ({line}) Tj ET";
+        string[] objects =
+        [
+            "<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> >> >>",
+            $"<< /Length {Encoding.ASCII.GetByteCount(content)} >>\nstream\n{content}\nendstream",
+            $"<< /Type /Metadata /Subtype /XML /Length {Encoding.UTF8.GetByteCount(xmp)} >>\nstream\n{xmp}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ];
+        var pdf = new StringBuilder("%PDF-1.7\n");
+        var offsets = new List<int>();
+        for (var i = 0; i < objects.Length; i++)
+        {
+            offsets.Add(Encoding.UTF8.GetByteCount(pdf.ToString()));
+            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+        }
+
+        var xref = Encoding.UTF8.GetByteCount(pdf.ToString());
+        pdf.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            pdf.Append($"{offset:D10} 00000 n \n");
+        }
+
+        pdf.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        return Encoding.UTF8.GetBytes(pdf.ToString());
+    }
+
+    [Theory]
+    [InlineData("Microsoft Word - Reactor manual.docx", "Reactor manual")]
+    [InlineData("Microsoft Word - manual.doc", null)]
+    [InlineData("Enscript Output", null)]
+    [InlineData("Untitled-3", null)]
+    [InlineData("MANUAL", null)]
+    [InlineData("  Reactor \n manual  ", "Reactor manual")]
+    public async Task PdfInfoTitleIsTakenUnlessItIsAPlaceholder(string infoTitle, string? expected)
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        builder.AddPage(PageSize.A4).AddText("The Zorblax reactor is cooled by helium.", 12, new PdfPoint(50, 750), font);
+        builder.DocumentInformation.Title = infoTitle;
+
+        var document = await ExtractAsync(builder.Build(), "manual.pdf", "application/pdf");
+
+        Assert.Equal(expected, document.Title);
+    }
+
+    [Fact]
     public async Task PdfIsRecognisedByItsHeaderEvenWithAGenericContentType()
     {
         var builder = new PdfDocumentBuilder();
