@@ -151,6 +151,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
                     ["OPENAI_BASE_URL"] = upstream.OpenAiEndpoint.ToString(),
                     ["ANTHROPIC_API_KEY"] = "",
                     ["Ingestion__EmbeddingBatchSize"] = "3",
+                    ["Search__MinRelevance"] = "0", // hashed fake-upstream vectors: relevance does not describe them
                     ["Ingestion__DocumentsPerRound"] = "4",
                 },
             };
