@@ -11,8 +11,28 @@ namespace Groundwork.Tests.Generation;
 /// text) and unanswerable ones (near misses for those pages and off-topic questions). Floors are the measured figures
 /// minus a small margin, so a real regression in retrieval, abstention or the local answers fails here.
 /// </summary>
-public sealed class AnswerQualityTests(ITestOutputHelper output) : AppTest
+public sealed class AnswerQualityTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    // The service's own relevance bar, not the tests' default of 0.
+    private readonly GroundworkApp _app = new(new Dictionary<string, string?>
+    {
+        ["Search:MinRelevance"] = Groundwork.Retrieval.SearchOptions.DefaultMinRelevance.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private HttpClient Client { get; set; } = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        Client = _app.CreateClient();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.DisposeAsync();
+    }
+
     private static readonly string[] Documents = ["gzip.1.txt", "bzip2.1.txt", "sed.1.txt", "xargs.1.txt"];
     private static readonly string[] OffTopic = ["u0129", "u0159", "u0161", "u0181", "u0183"];
 
