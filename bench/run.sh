@@ -278,12 +278,14 @@ for system in ${systems//,/ }; do
         "$py" -m gunicorn flask_app:app --chdir "$repo/bench/peers" --bind 127.0.0.1:@PORT@ \
         --workers 2 --threads 32 --worker-class gthread --log-level warning ;;
     groundwork)
+      # Search:MinRelevance=0: relevance is calibrated for MiniLM, not the fake upstream's hashed word vectors, under
+      # which every question would abstain without calling the model; the peers always call it, so Groundwork does too.
       storage="$work/groundwork-data"
       mkdir -p "$storage"
       measure groundwork "Groundwork (ASP.NET Core, one process)" \
         "OPENAI_API_KEY=bench OPENAI_BASE_URL=$upstream Logging__LogLevel__Default=Warning" \
         dotnet "$groundwork_dll" --urls http://127.0.0.1:@PORT@ "--Storage:Path=$storage" \
-        --Embeddings:Provider=openai ;;
+        --Embeddings:Provider=openai --Search:MinRelevance=0 ;;
   esac
 done
 stop_group "$fake_pid"

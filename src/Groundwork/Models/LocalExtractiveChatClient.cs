@@ -28,7 +28,11 @@ public sealed class LocalExtractiveChatClient(IEmbeddingGenerator<string, Embedd
     /// <summary>Sentences to score, at most, so that five long passages cost one embedding batch of bounded size.</summary>
     private const int MaxCandidates = 64;
 
-    /// <summary>A further sentence is quoted only when it scores at least this share of the best one and shares a word with the question.</summary>
+    /// <summary>
+    /// A further sentence is quoted only when it comes from the best sentence's passage, scores at least this share of
+    /// the best one and shares a word with the question: sentences from other passages were mostly noise on the
+    /// evaluation set (docs/benchmarks.md).
+    /// </summary>
     private const double FollowerShareOfBest = 0.75;
 
     /// <summary>Weight of meaning (cosine of the sentence and the question) against words (share of the question's words).</summary>
@@ -100,7 +104,9 @@ public sealed class LocalExtractiveChatClient(IEmbeddingGenerator<string, Embedd
         // Stable: among equal scores the more relevant passage and the earlier sentence come first.
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
         var best = scored[0].Score;
-        var chosen = scored.Take(MaxSentences).Where((s, rank) => rank == 0 || (s.Score >= best * FollowerShareOfBest && s.Words > 0)).ToList();
+        var bestPassage = scored[0].Passage;
+        var chosen = scored.Where((s, rank) => rank == 0 || (s.Passage == bestPassage && s.Score >= best * FollowerShareOfBest && s.Words > 0))
+            .Take(MaxSentences).ToList();
 
         // Every quoted sentence, even one cut short by max_tokens, ends with the [n] of its passage.
         var answer = new StringBuilder();

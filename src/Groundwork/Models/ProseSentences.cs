@@ -14,6 +14,12 @@ internal static partial class ProseSentences
     private const int MinWords = 4;
     private const int MaxLength = 600;
 
+    /// <summary>At least this share of a sentence's words must be plain words, so that command synopses are not quoted.</summary>
+    private const double MinPlainWordShare = 0.5;
+
+    /// <summary>A first line of a paragraph this short, starting with a capital and without end punctuation, is a heading.</summary>
+    private const int MaxHeadingWords = 5;
+
     public static IEnumerable<string> Of(string text)
     {
         foreach (var block in Blocks(text))
@@ -21,7 +27,7 @@ internal static partial class ProseSentences
             foreach (var sentence in SentenceEnd().Split(block))
             {
                 var clean = WithoutReferenceMarkers(sentence.Trim());
-                if (ContentWordsCount(clean) >= MinWords)
+                if (ContentWordsCount(clean) >= MinWords && IsProse(clean))
                 {
                     yield return clean.Length <= MaxLength ? clean : Shorten(clean);
                 }
@@ -49,6 +55,12 @@ internal static partial class ProseSentences
                 continue;
             }
 
+            // Plain-text headings (man pages' "DESCRIPTION", "Overwrite control") sit on a line of their own above their text.
+            if (block.Length == 0 && !item.Success && LooksLikeHeading(line))
+            {
+                continue;
+            }
+
             block.Append(block.Length > 0 ? " " : "").Append(item.Success ? line[item.Length..] : line);
         }
 
@@ -56,6 +68,16 @@ internal static partial class ProseSentences
         {
             yield return Inline(block.ToString());
         }
+    }
+
+    private static bool LooksLikeHeading(string line) =>
+        char.IsUpper(line[0]) && !".!?:;,)".Contains(line[^1], StringComparison.Ordinal)
+        && line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= MaxHeadingWords;
+
+    private static bool IsProse(string sentence)
+    {
+        var tokens = sentence.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return tokens.Count(token => PlainWord().IsMatch(token)) >= tokens.Length * MinPlainWordShare;
     }
 
     private static string Inline(string text)
@@ -127,4 +149,7 @@ internal static partial class ProseSentences
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();
+
+    [GeneratedRegex(@"^[(""']?\p{L}[\p{Ll}'’-]*[,.;:!?)""']*$")]
+    private static partial Regex PlainWord();
 }

@@ -39,13 +39,14 @@ public sealed class LocalExtractiveChatClientTests
     {
         var answer = await AnswerAsync("Where is the help desk and when does the canteen open?",
         [
-            new(1, "Canteen", "The canteen opens at noon every weekday. Soup is served daily."),
-            new(2, "Handbook", "The help desk is on the third floor. Laptops are handed out there."),
+            new(1, "Weather", "It rained all week in the valley."),
+            new(2, "Handbook", "The help desk is on the third floor. Soup is served daily. The canteen opens at noon every weekday."),
         ]);
 
-        Assert.Contains("The canteen opens at noon every weekday. [1]", answer);
         Assert.Contains("The help desk is on the third floor. [2]", answer);
+        Assert.Contains("The canteen opens at noon every weekday. [2]", answer);
         Assert.DoesNotContain("Soup", answer);
+        Assert.DoesNotContain("[1]", answer);
     }
 
     [Fact]
@@ -75,6 +76,41 @@ public sealed class LocalExtractiveChatClientTests
         Assert.DoesNotContain("\n", quoted);
         Assert.DoesNotContain("- ", quoted);
         Assert.DoesNotContain("https://", quoted);
+    }
+
+    [Fact]
+    public async Task ManPageSynopsesAndPlainTextHeadingsAreNotQuoted()
+    {
+        var answer = await AnswerAsync("Can tar delete members from a compressed archive?",
+        [
+            new(1, "tar.1", """
+                SYNOPSIS
+                       tar --delete [--file ARCHIVE] [OPTIONS] [MEMBER...]
+
+                   Overwrite control
+                       The --delete option removes members from an archive. It does not operate on compressed
+                       archives, nor on tapes.
+                """),
+        ]);
+
+        var quoted = Quoted(answer);
+        Assert.StartsWith("The --delete option removes members from an archive. [1]", quoted);
+        Assert.DoesNotContain("[--file", quoted);
+        Assert.DoesNotContain("Overwrite control", quoted);
+        Assert.DoesNotContain("SYNOPSIS", quoted);
+    }
+
+    [Fact]
+    public async Task FurtherSentencesComeOnlyFromTheBestSentencesPassage()
+    {
+        var answer = await AnswerAsync("How often is the air filter replaced and cleaned?",
+        [
+            new(1, "Heat pump", "Replace the air filter every spring. Clean the air filter once a month in summer."),
+            new(2, "Car manual", "The cabin air filter of the car is replaced at every service."),
+        ]);
+
+        Assert.Contains("[1]", answer);
+        Assert.DoesNotContain("[2]", answer);
     }
 
     [Fact]
