@@ -20,6 +20,8 @@ public sealed class GenerateWithProvidersTests : IAsyncLifetime
         _upstream = await FakeUpstreamServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         var settings = GroundworkApp.UpstreamSettings(_upstream);
         settings["Providers:TimeoutSeconds"] = "2";
+        // Most of these questions have no document to answer from; the model is still to be called, faults and all.
+        settings["Generation:WhenNothingRelevant"] = "ask_model";
         _app = new GroundworkApp(settings);
     }
 
