@@ -36,14 +36,13 @@ public sealed class AnswerQualityTests(ITestOutputHelper output) : IAsyncLifetim
     private static readonly string[] Documents = ["gzip.1.txt", "bzip2.1.txt", "sed.1.txt", "xargs.1.txt"];
     private static readonly string[] OffTopic = ["u0129", "u0159", "u0161", "u0181", "u0183"];
 
-    // Floors. Measured before abstention existed (every answer grounded): hybrid hit@5 27/31 = 0.871, the fact in
-    // 21/31 = 0.677 of the local answers; the floors allow two questions fewer. The abstention floors come from the
-    // issue's targets (unanswerable abstained >= 0.90, answerable wrongly abstained <= 0.05) with a margin, until a
-    // measurement replaces them: 16 of these 19 unanswerable questions, and at most 3 of the 31 answerable ones.
+    // Floors: the figures measured at commit 36755a2 (Search:MinRelevance 0.3), each allowing two questions fewer.
+    // Measured: hybrid hit@5 27/31 = 0.871; unanswerable abstained 17/19 = 0.895; answerable wrongly abstained 2/31;
+    // the fact in 19/29 = 0.655 of the grounded local answers.
     private const double HybridHitAt5Floor = 0.80;
-    private const double UnanswerableAbstainedFloor = 0.80;
-    private const int AnswerableWronglyAbstainedMax = 3;
-    private const double FactInAnswerFloor = 0.60;
+    private const double UnanswerableAbstainedFloor = 0.78;
+    private const int AnswerableWronglyAbstainedMax = 4;
+    private const double FactInAnswerFloor = 0.58;
 
     private const string Disclosure = "(Answered by Groundwork's built-in local extractive model";
 
