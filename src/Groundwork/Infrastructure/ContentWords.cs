@@ -32,6 +32,7 @@ public static partial class ContentWords
         a == b || (a.Length >= 5 && b.Length >= 5 && string.CompareOrdinal(a, 0, b, 0, 5) == 0);
 
     /// <summary>The share of <paramref name="words"/> (weighted by <paramref name="weights"/> when given) that occur in <paramref name="text"/>.</summary>
+    /// <remarks>Runs on every search result, so it walks the text's words as spans instead of allocating them.</remarks>
     public static double ShareFoundIn(IReadOnlyList<string> words, string text, IReadOnlyList<double>? weights = null)
     {
         if (words.Count == 0)
@@ -39,20 +40,41 @@ public static partial class ContentWords
             return 0;
         }
 
-        var present = Words(text).ToHashSet(StringComparer.Ordinal);
-        double found = 0, total = 0;
+        Span<bool> found = words.Count <= 64 ? stackalloc bool[words.Count] : new bool[words.Count];
+        var left = words.Count;
+        foreach (var match in WordPattern().EnumerateMatches(text))
+        {
+            var word = text.AsSpan(match.Index, match.Length);
+            for (var i = 0; i < words.Count && left > 0; i++)
+            {
+                if (!found[i] && SameStem(words[i], word))
+                {
+                    found[i] = true;
+                    left--;
+                }
+            }
+
+            if (left == 0)
+            {
+                break;
+            }
+        }
+
+        double share = 0, total = 0;
         for (var i = 0; i < words.Count; i++)
         {
             var weight = weights?[i] ?? 1;
             total += weight;
-            if (present.Contains(words[i]) || present.Any(word => SameStem(words[i], word)))
-            {
-                found += weight;
-            }
+            share += found[i] ? weight : 0;
         }
 
-        return total > 0 ? found / total : 0;
+        return total > 0 ? share / total : 0;
     }
+
+    /// <summary><see cref="SameStem(string, string)"/> against a word of a text, in any case.</summary>
+    private static bool SameStem(string lowerCased, ReadOnlySpan<char> word) =>
+        word.Equals(lowerCased, StringComparison.OrdinalIgnoreCase)
+        || (lowerCased.Length >= 5 && word.Length >= 5 && word[..5].Equals(lowerCased.AsSpan(0, 5), StringComparison.OrdinalIgnoreCase));
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex WordPattern();

@@ -96,19 +96,19 @@ public sealed class ChunkSearch(
         // Fusion needs more than topK candidates from each side, or a chunk ranked well by both could be missed.
         var candidates = mode == SearchMode.Hybrid ? Math.Max(topK * 4, 20) : topK;
         var words = ContentWords.Of(query).Take(KeywordSearch.MaxQueryWords).ToList();
-        // The keyword side (and the words' weights for relevance) run while the query is being embedded.
-        var wordWeights = Task.Run(() => keywords.WordWeightsAsync(words, cancellationToken), cancellationToken);
+        // The keyword side runs while the query is being embedded.
         var byWords = mode == SearchMode.Vector
             ? null
             : Task.Run(() => keywords.SearchAsync(query, candidates, fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition,
                 cancellationToken), cancellationToken);
         var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken);
+        var byMeaning = mode == SearchMode.Keyword ? [] : await VectorAsync(embedding, candidates, condition, cancellationToken);
         var ranked = mode switch
         {
-            SearchMode.Vector => await VectorAsync(embedding, candidates, condition, cancellationToken),
+            SearchMode.Vector => byMeaning,
             SearchMode.Keyword => await byWords!,
             // For fusion the keyword side only needs to fill topK: the vector side supplies the rest of the candidates.
-            _ => Fuse(await VectorAsync(embedding, candidates, condition, cancellationToken), await byWords!, topK),
+            _ => Fuse(byMeaning, await byWords!, topK),
         };
 
         if (ranked.Count == 0)
@@ -117,9 +117,24 @@ public sealed class ChunkSearch(
         }
 
         var rows = await store.GetAsync(ranked, cancellationToken);
-        var similarities = (await index.SearchExactlyAsync(embedding, ranked.Count, [.. ranked.Select(m => m.ChunkId)], cancellationToken))
-            .ToDictionary(match => match.ChunkId, match => (double)match.Score);
-        var weights = await wordWeights;
+        // The vector ranking has the cosine of most results already; only chunks found by their words alone are scored.
+        var similarities = new Dictionary<long, double>(byMeaning.Count + ranked.Count);
+        foreach (var match in byMeaning)
+        {
+            similarities[match.ChunkId] = match.Score;
+        }
+
+        var unscored = ranked.Where(match => !similarities.ContainsKey(match.ChunkId)).Select(match => match.ChunkId).ToList();
+        if (unscored.Count > 0)
+        {
+            foreach (var match in await index.SearchExactlyAsync(embedding, unscored.Count, unscored, cancellationToken))
+            {
+                similarities[match.ChunkId] = match.Score;
+            }
+        }
+
+        // After the keyword search, which counted the same words: their weights come from its cache.
+        var weights = await keywords.WordWeightsAsync(words, cancellationToken);
 
         // A chunk deleted between search and lookup is skipped rather than cited.
         var results = new List<RetrievedChunk>(ranked.Count);

@@ -126,19 +126,34 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
     /// </summary>
     public async Task<IReadOnlyList<double>> WordWeightsAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
     {
-        if (words.Count == 0)
-        {
-            return [];
-        }
-
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
         var chunkCount = (double)index.Count;
         var weights = new double[words.Count];
-        for (var i = 0; i < words.Count; i++)
+        SqliteConnection? connection = null;
+        try
         {
-            var containing = await ChunksWithWordAsync(connection, words[i], cancellationToken);
-            weights[i] = Math.Log(1 + (chunkCount - containing + 0.5) / (containing + 0.5));
+            for (var i = 0; i < words.Count; i++)
+            {
+                // Usually every count is known from the keyword search that just ran: no connection is opened then.
+                if (!TryGetKnownCount(words[i], out var containing))
+                {
+                    if (connection is null)
+                    {
+                        connection = new SqliteConnection(_connectionString);
+                        await connection.OpenAsync(cancellationToken);
+                    }
+
+                    containing = await ChunksWithWordAsync(connection, words[i], cancellationToken);
+                }
+
+                weights[i] = Math.Log(1 + (chunkCount - containing + 0.5) / (containing + 0.5));
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
         }
 
         return weights;
@@ -194,12 +209,20 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
         }
     }
 
+    private bool TryGetKnownCount(string word, out long chunks)
+    {
+        var found = _chunksWithWord.TryGetValue(word, out var known)
+                    && Environment.TickCount64 - known.CountedAt < WordCountLifetime.TotalMilliseconds;
+        chunks = found ? known.Chunks : 0;
+        return found;
+    }
+
     private async Task<long> ChunksWithWordAsync(SqliteConnection connection, string word, CancellationToken cancellationToken)
     {
         var now = Environment.TickCount64;
-        if (_chunksWithWord.TryGetValue(word, out var known) && now - known.CountedAt < WordCountLifetime.TotalMilliseconds)
+        if (TryGetKnownCount(word, out var knownChunks))
         {
-            return known.Chunks;
+            return knownChunks;
         }
 
         await using var command = connection.CreateCommand();
