@@ -17,19 +17,12 @@ public static partial class ContentWords
         return content.Count > 0 ? content : all;
     }
 
-    public static IEnumerable<string> Words(string text) =>
+    private static IEnumerable<string> Words(string text) =>
         WordPattern().Matches(text).Select(match => match.Value.ToLowerInvariant());
 
     public static int Count(string text) => WordPattern().Count(text);
 
     public static bool IsStopWord(string word) => StopWords.Contains(word);
-
-    /// <summary>
-    /// Whether two lower-cased words are taken as the same: equal, or sharing their first five letters when both have
-    /// as many ("installation" and "installing"). A cheap stand-in for the Porter stemmer of the keyword index.
-    /// </summary>
-    public static bool SameStem(string a, string b) =>
-        a == b || (a.Length >= 5 && b.Length >= 5 && string.CompareOrdinal(a, 0, b, 0, 5) == 0);
 
     /// <summary>The share of <paramref name="words"/> (weighted by <paramref name="weights"/> when given) that occur in <paramref name="text"/>.</summary>
     /// <remarks>Runs on every search result, so it walks the text's words as spans instead of allocating them.</remarks>
@@ -71,7 +64,11 @@ public static partial class ContentWords
         return total > 0 ? share / total : 0;
     }
 
-    /// <summary><see cref="SameStem(string, string)"/> against a word of a text, in any case.</summary>
+    /// <summary>
+    /// Whether a word of a text is taken as the same as a lower-cased query word: equal in any case, or sharing its
+    /// first five letters when both have as many ("installation", "installing"). A cheap stand-in for the Porter
+    /// stemmer of the keyword index.
+    /// </summary>
     private static bool SameStem(string lowerCased, ReadOnlySpan<char> word) =>
         word.Equals(lowerCased, StringComparison.OrdinalIgnoreCase)
         || (lowerCased.Length >= 5 && word.Length >= 5 && word[..5].Equals(lowerCased.AsSpan(0, 5), StringComparison.OrdinalIgnoreCase));
