@@ -53,7 +53,10 @@ public static class DocumentsApi
                              "external_id (or, without one, any identical document) is not indexed again: that document is " +
                              "returned with duplicate=true (200). A new content for an existing external_id replaces the old " +
                              "version when the new one is ready. For an upload, every file is read before any is stored: an " +
-                             "unsupported file (415) or an unreadable one (422) rejects the whole upload. Form fields " +
+                             "unsupported file type rejects the whole upload (415); a file that cannot be read (damaged, " +
+                             "empty, without text, or beyond an Extraction limit: nested too deep, expanding too much, too " +
+                             "many pages or characters, over the time budget) is kept as a document with status failed and " +
+                             "the reason in error, and the other files go on. Form fields " +
                              "source, tags (comma-separated) and created_at apply to every file's document; title and " +
                              "external_id name one document, so they are only accepted with exactly one file (422 otherwise). " +
                              "A file's title is the title field, else the file's own title (HTML <title>, PDF or DOCX " +
@@ -271,15 +274,14 @@ public static class DocumentsApi
                 return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported document type",
                     detail: unsupported.Message));
             }
-            catch (UnreadableDocumentException unreadable)
+            catch (Exception unreadable) when (unreadable is UnreadableDocumentException or DocumentTooLongException)
             {
-                return (null, TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unreadable document",
-                    detail: unreadable.Message));
-            }
-            catch (DocumentTooLongException tooLong)
-            {
-                return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
-                    detail: tooLong.Message));
+                // The file is kept as a failed document with the reason, next to the upload's other files.
+                documents.Add(new IncomingDocument(
+                    fields with { Title = Truncate(fields.Title.Length > 0 ? fields.Title : file.FileName, 500), Text = "", Source = fields.Source ?? file.FileName },
+                    DeclaredContentType: DeclaredWhenDifferent(file.ContentType, ""),
+                    Failure: unreadable.Message));
+                continue;
             }
 
             // Title precedence: the form's title, the file's own (metadata or Title style), its first heading, its name.

@@ -101,13 +101,26 @@ public sealed class DocumentUploadTests : AppTest
     }
 
     [Fact]
-    public async Task EmptyFileIsUnprocessableSayingWhy()
+    public async Task UnreadableFileIsKeptAsFailedWithItsReasonWhileTheOtherFilesGoOn()
     {
-        var response = await UploadAsync(Files(([], "empty.txt", "text/plain")));
+        var response = await UploadAsync(Files(
+            ([], "empty.txt", "text/plain"),
+            (Encoding.UTF8.GetBytes("The loading dock opens at six in the morning on weekdays."), "dock.txt", "text/plain"),
+            ("%PDF-1.7\n"u8.ToArray(), "broken.pdf", "application/pdf")));
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.Contains("empty.txt", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var documents = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("documents");
+        Assert.Equal(["failed", "ready", "failed"], documents.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
+        Assert.Equal("'empty.txt' cannot be read: the file is empty.", documents[0].GetProperty("error").GetString());
+        Assert.StartsWith("'broken.pdf' cannot be read: ", documents[2].GetProperty("error").GetString());
+        Assert.Equal("empty.txt", documents[0].GetProperty("title").GetString());
+
+        // Kept: listed among the failed documents, with the reason, and never part of an answer.
+        var failed = await Client.GetFromJsonAsync<JsonElement>("/documents?status=failed", TestContext.Current.CancellationToken);
+        Assert.Equal(["broken.pdf", "empty.txt"], failed.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("title").GetString()).Order());
+        var kept = await Client.GetFromJsonAsync<JsonElement>($"/documents/{documents[2].GetProperty("id").GetInt64()}", TestContext.Current.CancellationToken);
+        Assert.Equal("failed", kept.GetProperty("status").GetString());
+        Assert.Equal(0, kept.GetProperty("chunk_count").GetInt32());
     }
 
     [Fact]

@@ -16,8 +16,9 @@ namespace Groundwork.Tests.Documents;
 public sealed class HostileUploadCollection;
 
 /// <summary>
-/// Files crafted to crash, exhaust or stall extraction, uploaded over real HTTP: each is answered quickly with its reason,
-/// the process stays up and its resident memory grows by less than <see cref="MaxRssGrowthBytes"/>.
+/// Files crafted to crash, exhaust or stall extraction, uploaded over real HTTP: each is answered quickly and kept as a
+/// <c>failed</c> document with its reason (or read), the process stays up and its resident memory grows by less than
+/// <see cref="MaxRssGrowthBytes"/>.
 /// </summary>
 [Collection(nameof(HostileUploadCollection))]
 public sealed partial class HostileUploadTests(HostileUploadTests.App app) : IClassFixture<HostileUploadTests.App>
@@ -32,7 +33,15 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
         public ValueTask DisposeAsync() => Service.DisposeAsync();
     }
 
-    private sealed record Answer(HttpStatusCode Status, string Detail);
+    /// <summary>The upload's status code, and its one document's status and error (or a problem's detail).</summary>
+    private sealed record Answer(HttpStatusCode Status, string? DocumentStatus, string Detail, long? DocumentId);
+
+    private static void AssertKeptAsFailed(Answer answer, string reason)
+    {
+        Assert.Equal(HttpStatusCode.Created, answer.Status);
+        Assert.Equal("failed", answer.DocumentStatus);
+        Assert.Contains(reason, answer.Detail);
+    }
 
     private async Task<Answer> UploadAsync(byte[] bytes, string fileName, string contentType)
     {
@@ -50,13 +59,14 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
         clock.Stop();
         var growth = ResidentMemory.Peak() - before;
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        var detail = body.TryGetProperty("detail", out var value) ? value.GetString() ?? "" : "";
+        JsonElement? document = body.TryGetProperty("documents", out var documents) ? documents[0] : null;
+        var detail = (document is { } d ? d.GetProperty("error").GetString() : body.TryGetProperty("detail", out var value) ? value.GetString() : null) ?? "";
         TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{fileName} ({bytes.Length:N0} bytes): {(int)response.StatusCode} in {clock.ElapsedMilliseconds} ms, RSS growth {growth >> 20} MiB: {detail}"));
 
         Assert.True(growth < MaxRssGrowthBytes, $"Resident memory grew by {growth >> 20} MiB reading {fileName}.");
         Assert.DoesNotMatch(ExceptionName(), detail);
-        return new Answer(response.StatusCode, detail);
+        return new Answer(response.StatusCode, document?.GetProperty("status").GetString(), detail, document?.GetProperty("id").GetInt64());
     }
 
     [GeneratedRegex(@"\w+Exception\b")]
@@ -69,30 +79,27 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
     [InlineData(10_000, CompressionLevel.Optimal, "nested deeper than 256 levels")]
     [InlineData(100_000, CompressionLevel.NoCompression, "nested deeper than 256 levels")]
     [InlineData(100_000, CompressionLevel.Optimal, "expands more than 100 times its compressed size")]
-    public async Task DocxWithDeeplyNestedContentControlsIsRejected(int levels, CompressionLevel compression, string reason)
+    public async Task DocxWithDeeplyNestedContentControlsFails(int levels, CompressionLevel compression, string reason)
     {
         var answer = await UploadAsync(HostileFiles.NestedContentControlsDocx(levels, compression), "nested.docx", DocumentTextExtractorContentType.Docx);
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
-        Assert.Contains(reason, answer.Detail);
+        AssertKeptAsFailed(answer, reason);
     }
 
     [Fact]
-    public async Task DocxInflatingToOneGibibyteOfParagraphsIsRejectedBeforeItIsInflated()
+    public async Task DocxInflatingToOneGibibyteOfParagraphsFailsBeforeItIsInflated()
     {
         var answer = await UploadAsync(ParagraphBomb.Value, "bomb.docx", DocumentTextExtractorContentType.Docx);
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
-        Assert.Contains("expands", answer.Detail);
+        AssertKeptAsFailed(answer, "expands");
     }
 
     [Fact]
-    public async Task DocxInflatingToOneGibibyteOfWhitespaceIsRejectedBeforeItIsInflated()
+    public async Task DocxInflatingToOneGibibyteOfWhitespaceFailsBeforeItIsInflated()
     {
         var answer = await UploadAsync(HostileFiles.DocxBomb(1L << 30, "        "), "blank-bomb.docx", DocumentTextExtractorContentType.Docx);
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
-        Assert.Contains("expands", answer.Detail);
+        AssertKeptAsFailed(answer, "expands");
     }
 
     [Fact]
@@ -103,38 +110,34 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
         var answer = await UploadAsync(bomb, "lying-bomb.docx", DocumentTextExtractorContentType.Docx);
 
         // The zip reader stops at the declared size, which cuts the XML short.
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
-        Assert.Contains("the DOCX is corrupt or unsupported", answer.Detail);
+        AssertKeptAsFailed(answer, "the DOCX is corrupt or unsupported");
     }
 
     [Theory]
     [InlineData("<div>", "</div>")]
     [InlineData("<div>", "")]
     [InlineData("<b>", "")]
-    public async Task HtmlNested100000LevelsIsRejectedForItsDepth(string open, string close)
+    public async Task HtmlNested100000LevelsFailsForItsDepth(string open, string close)
     {
         var answer = await UploadAsync(HostileFiles.NestedHtml(100_000, open, close), "deep.html", "text/html");
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
-        Assert.Contains("nested deeper than 256 levels", answer.Detail);
+        AssertKeptAsFailed(answer, "nested deeper than 256 levels");
     }
 
     [Fact]
-    public async Task PdfWithTenThousandEmptyPagesIsTooLongForItsPageCount()
+    public async Task PdfWithTenThousandEmptyPagesFailsForItsPageCount()
     {
         var answer = await UploadAsync(HostileFiles.Pdf(10_000, text: null), "empty-pages.pdf", "application/pdf");
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.Status);
-        Assert.Contains("has more than 5,000 pages", answer.Detail);
+        AssertKeptAsFailed(answer, "has more than 5,000 pages");
     }
 
     [Fact]
-    public async Task PdfWhoseContentStreamInflatesToOneGibibyteIsRejectedBeforeItIsInflated()
+    public async Task PdfWhoseContentStreamInflatesToOneGibibyteFailsBeforeItIsInflated()
     {
         var answer = await UploadAsync(HostileFiles.PdfWithFlateBomb(1L << 30), "bomb.pdf", "application/pdf");
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
-        Assert.Contains("expands to more than 64 MiB", answer.Detail);
+        AssertKeptAsFailed(answer, "expands to more than 64 MiB");
     }
 
     [Fact]
@@ -146,12 +149,11 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
     }
 
     [Fact]
-    public async Task TextOverTheCharacterLimitIsTooLong()
+    public async Task TextOverTheCharacterLimitFails()
     {
         var answer = await UploadAsync(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("word ", 420_000))), "long.txt", "text/plain");
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.Status);
-        Assert.Contains("has more than 2,000,000 characters of text", answer.Detail);
+        AssertKeptAsFailed(answer, "has more than 2,000,000 characters of text");
     }
 
     [Theory]
@@ -162,17 +164,17 @@ public sealed partial class HostileUploadTests(HostileUploadTests.App app) : ICl
     [InlineData("random.pdf", "application/pdf", "%PDF-1.7\n")]
     [InlineData("random.docx", DocumentTextExtractorContentType.Docx, "")]
     [InlineData("random.docx", DocumentTextExtractorContentType.Docx, "PK\u0003\u0004")]
-    public async Task RandomBytesAreReadOrRejectedWithAReason(string fileName, string contentType, string header)
+    public async Task RandomBytesAreReadOrFailWithAReason(string fileName, string contentType, string header)
     {
         var bytes = HostileFiles.RandomBytes(64 * 1024, seed: fileName.Length + header.Length);
         Encoding.ASCII.GetBytes(header).CopyTo(bytes, 0);
 
         var answer = await UploadAsync(bytes, fileName, contentType);
 
-        Assert.True(answer.Status is HttpStatusCode.Accepted or HttpStatusCode.UnprocessableEntity, $"{answer.Status}: {answer.Detail}");
-        if (answer.Status == HttpStatusCode.UnprocessableEntity)
+        Assert.True(answer.Status is HttpStatusCode.Accepted || answer.DocumentStatus == "failed", $"{answer.Status}: {answer.Detail}");
+        if (answer.DocumentStatus == "failed")
         {
-            Assert.Contains($"'{fileName}' cannot be read: ", answer.Detail);
+            AssertKeptAsFailed(answer, $"'{fileName}' cannot be read: ");
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class UploadLimitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FileOverTheCharacterLimitIsTooLong()
+    public async Task FileOverTheCharacterLimitIsKeptAsFailedNamingTheSetting()
     {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(string.Join(' ', Enumerable.Repeat("word", 300))));
@@ -82,9 +82,10 @@ public sealed class UploadLimitTests : IAsyncLifetime
 
         var response = await _client.PostAsync("/documents", form, TestContext.Current.CancellationToken);
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.Equal("'long.txt' has more than 1,000 characters of text (setting Extraction:MaxCharacters).", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var document = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("documents")[0];
+        Assert.Equal("failed", document.GetProperty("status").GetString());
+        Assert.Equal("'long.txt' has more than 1,000 characters of text (setting Extraction:MaxCharacters).", document.GetProperty("error").GetString());
     }
 
     [Theory]

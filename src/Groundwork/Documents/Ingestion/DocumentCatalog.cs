@@ -10,10 +10,12 @@ namespace Groundwork.Documents.Ingestion;
 
 /// <summary>
 /// A document to accept: the request (an upload's fields and extracted text), the pages of its text, the type an
-/// uploaded file was read as and, when it differs, the type its client declared.
+/// uploaded file was read as and, when it differs, the type its client declared. An uploaded file that could not be
+/// read has no text but a <paramref name="Failure"/>: it is kept as a <c>failed</c> document with that reason.
 /// </summary>
 public sealed record IncomingDocument(
-    CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages = null, string? ContentType = null, string? DeclaredContentType = null);
+    CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages = null, string? ContentType = null, string? DeclaredContentType = null,
+    string? Failure = null);
 
 /// <summary>An accepted document, or the kept document it duplicates.</summary>
 public sealed record AcceptedDocument(DocumentEntity Document, bool Duplicate);
@@ -27,7 +29,8 @@ public sealed class DocumentCatalog(
     IngestionSignals signals,
     ChunkIndex index,
     ChunkStore chunks,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<DocumentCatalog> logger)
 {
     // One process owns the database, so one lock makes "is it a duplicate? if not, queue it" atomic.
     private static readonly SemaphoreSlim IntakeLock = new(1, 1);
@@ -35,7 +38,7 @@ public sealed class DocumentCatalog(
     /// <summary>
     /// Queues the documents, in order, in one transaction: all are acknowledged or none. A document whose text and
     /// external id match a kept document (the newest one for that external id, not failed) is not queued again;
-    /// that document is returned instead.
+    /// that document is returned instead. A document with a failure is stored <c>failed</c>, never as a duplicate.
     /// </summary>
     public async Task<IReadOnlyList<AcceptedDocument>> AcceptAsync(
         IReadOnlyList<IncomingDocument> documents, CancellationToken cancellationToken)
@@ -46,10 +49,10 @@ public sealed class DocumentCatalog(
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var (request, pages, contentType, declaredContentType) in documents)
+            foreach (var (request, pages, contentType, declaredContentType, failure) in documents)
             {
                 var hash = ContentHash(request.Text);
-                if (await KeptDocumentAsync(request.ExternalId, hash, queued, cancellationToken) is { } kept)
+                if (failure is null && await KeptDocumentAsync(request.ExternalId, hash, queued, cancellationToken) is { } kept)
                 {
                     accepted.Add(new AcceptedDocument(kept, Duplicate: true));
                     continue;
@@ -68,14 +71,19 @@ public sealed class DocumentCatalog(
                     ExternalId = request.ExternalId,
                     ContentHash = hash,
                     PagesJson = pages is { Count: > 0 } ? JsonSerializer.Serialize(pages.Select(p => new[] { p.PageNumber, p.Start, p.End })) : null,
-                    Status = DocumentStatus.Queued,
-                    ReplacesId = await CurrentVersionIdAsync(request.ExternalId, queued, cancellationToken),
+                    Status = failure is null ? DocumentStatus.Queued : DocumentStatus.Failed,
+                    Error = failure,
+                    ReplacesId = failure is null ? await CurrentVersionIdAsync(request.ExternalId, queued, cancellationToken) : null,
                     CreatedAt = request.CreatedAt?.UtcDateTime ?? now,
                     UploadedAt = now,
                     UpdatedAt = now,
                 };
                 db.Documents.Add(document);
-                queued.Add(document);
+                if (failure is null)
+                {
+                    queued.Add(document);
+                }
+
                 accepted.Add(new AcceptedDocument(document, Duplicate: false));
             }
 
@@ -90,6 +98,11 @@ public sealed class DocumentCatalog(
         if (queued.Count > 0)
         {
             signals.WorkQueued();
+        }
+
+        foreach (var failed in accepted.Select(a => a.Document).Where(d => d.Status == DocumentStatus.Failed && !queued.Contains(d)))
+        {
+            logger.LogInformation("Document {DocumentId} kept as failed: {Reason}", failed.Id, failed.Error);
         }
 
         return accepted;
