@@ -1,3 +1,4 @@
+using Groundwork.Auth;
 using Groundwork.Documents;
 using Groundwork.Embeddings;
 using Groundwork.Generation;
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 builder.AddGroundworkDefaults();
 builder.AddInfrastructure();
+builder.AddAuth();
 builder.AddEmbeddings();
 builder.AddRetrieval();
 builder.AddModels();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Groundwork.Tests;
 
@@ -36,6 +37,7 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
             ["ANTHROPIC_BASE_URL"] = "",
             ["Embeddings:Provider"] = "local",
             ["Search:MinRelevance"] = "0",
+            ["Auth:BootstrapKey"] = OperatorKey,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -44,6 +46,10 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
     }
 
     public string DataPath { get; }
+
+    /// <summary>The key of the operator the service creates on first start (admin of the tenant "default"); every
+    /// client from <see cref="WebApplicationFactory{TEntryPoint}.CreateClient()"/> sends it.</summary>
+    public string OperatorKey { get; } = Groundwork.Auth.ApiKeyFormat.New();
 
     /// <summary>Settings pointing gpt-4 and claude-3 at a fake upstream, with no SDK retries so faults surface at once.</summary>
     public static Dictionary<string, string?> UpstreamSettings(Groundwork.FakeUpstream.FakeUpstreamServer upstream) => new()
@@ -54,6 +60,49 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
         ["ANTHROPIC_BASE_URL"] = upstream.BaseUrl.ToString(),
         ["Providers:MaxRetries"] = "0",
     };
+
+    /// <summary>
+    /// A new tenant (or <paramref name="tenantId"/>) with a user of <paramref name="role"/> (reader, editor, admin) and a
+    /// client that sends that user's new key. Made directly in the database, so that tests of other features do not
+    /// depend on the management API.
+    /// </summary>
+    public async Task<TenantClient> CreateTenantClientAsync(string role, long? tenantId = null, bool readOnly = false, DateTime? expiresAt = null)
+    {
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Groundwork.Infrastructure.GroundworkDbContext>();
+        var now = DateTime.UtcNow;
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        if (tenantId is null)
+        {
+            var tenant = new Groundwork.Infrastructure.TenantEntity { Name = $"tenant-{suffix}", CreatedAt = now };
+            db.Tenants.Add(tenant);
+            tenantId = tenant.Id;
+        }
+
+        var user = new Groundwork.Infrastructure.UserEntity
+        {
+            TenantId = tenantId.Value, Email = $"{role}-{suffix}@example.com", Name = $"{role} {suffix}",
+            Role = Enum.Parse<Groundwork.Infrastructure.Role>(role, ignoreCase: true), CreatedAt = now,
+        };
+        db.Users.Add(user);
+        var key = Groundwork.Auth.ApiKeyFormat.New();
+        db.ApiKeys.Add(new Groundwork.Infrastructure.ApiKeyEntity
+        {
+            UserId = user.Id, Name = "test", Prefix = Groundwork.Auth.ApiKeyFormat.Prefix(key), Hash = Groundwork.Auth.ApiKeyFormat.Hash(key),
+            ReadOnly = readOnly, ExpiresAt = expiresAt, CreatedAt = now,
+        });
+        await db.SaveChangesAsync();
+
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return new TenantClient(client, tenantId.Value, user.Id, key);
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorKey);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -90,4 +139,10 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>(Json);
     }
+}
+
+/// <summary>A client acting as one user of one tenant, made by <see cref="GroundworkApp.CreateTenantClientAsync"/>.</summary>
+public sealed record TenantClient(HttpClient Http, long TenantId, long UserId, string Key) : IDisposable
+{
+    public void Dispose() => Http.Dispose();
 }

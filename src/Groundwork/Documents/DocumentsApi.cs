@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using Groundwork.Auth;
 using Groundwork.Documents.Extraction;
 using Groundwork.Documents.Ingestion;
 using Groundwork.Hosting;
@@ -42,8 +43,10 @@ public static class DocumentsApi
 
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/documents").WithTags("Documents");
-        group.MapPost("", CreateDocumentsAsync)
+        var group = endpoints.MapGroup("/documents").WithTags("Documents").RequireAuthorization(Policies.Reader);
+        // Adding and deleting documents takes an editor's key; reading them any key of the tenant.
+        var writes = group.MapGroup("").RequireAuthorization(Policies.Editor);
+        writes.MapPost("", CreateDocumentsAsync)
             .WithName("CreateDocuments")
             .WithSummary("Add documents: JSON text, or files (text, Markdown, HTML, PDF, DOCX) as multipart/form-data")
             .WithDescription("Documents are stored and queued at once (202 Accepted, with a status_url per document); chunking, " +
@@ -112,13 +115,13 @@ public static class DocumentsApi
             .WithSummary("Documents per ingestion status, chunks stored and vectors indexed");
         group.MapGet("/{id:long}", GetDocumentAsync).WithName("GetDocument")
             .WithSummary("Get a document: ingestion status and progress, metadata and text");
-        group.MapDelete("/{id:long}", DeleteDocumentAsync).WithName("DeleteDocument")
+        writes.MapDelete("/{id:long}", DeleteDocumentAsync).WithName("DeleteDocument")
             .WithSummary("Delete a document and remove its chunks from the index");
         return group;
     }
 
     public static async Task<IResult> CreateDocumentsAsync(
-        HttpRequest request, JsonRequestReader reader, DocumentTextExtractor extractor, DocumentCatalog catalog,
+        HttpRequest request, Caller caller, JsonRequestReader reader, DocumentTextExtractor extractor, DocumentCatalog catalog,
         IngestionSignals signals, GroundworkDbContext db, IOptions<IngestionOptions> options, IOptions<DocumentsOptions> limits,
         CancellationToken cancellationToken, bool wait = false)
     {
@@ -136,12 +139,12 @@ public static class DocumentsApi
                 return problem;
             }
 
-            var uploaded = await AcceptAsync(documents!, catalog, signals, db, options.Value, wait, cancellationToken);
+            var uploaded = await AcceptAsync(caller.TenantId, documents!, catalog, signals, db, options.Value, wait, cancellationToken);
             return Answer(uploaded, "/documents", new UploadedDocuments(uploaded));
         }
 
         var body = await reader.ReadAsync<CreateDocumentRequest>(request.HttpContext, maxBytes);
-        var accepted = await AcceptAsync([new IncomingDocument(body)], catalog, signals, db, options.Value, wait, cancellationToken);
+        var accepted = await AcceptAsync(caller.TenantId, [new IncomingDocument(body)], catalog, signals, db, options.Value, wait, cancellationToken);
         return Answer(accepted, accepted[0].StatusUrl, accepted[0]);
     }
 
@@ -152,10 +155,10 @@ public static class DocumentsApi
         : TypedResults.Accepted(location, body);
 
     private static async Task<List<DocumentSummary>> AcceptAsync(
-        IReadOnlyList<IncomingDocument> documents, DocumentCatalog catalog,
+        long tenantId, IReadOnlyList<IncomingDocument> documents, DocumentCatalog catalog,
         IngestionSignals signals, GroundworkDbContext db, IngestionOptions options, bool wait, CancellationToken cancellationToken)
     {
-        var accepted = await catalog.AcceptAsync(documents, cancellationToken);
+        var accepted = await catalog.AcceptAsync(tenantId, documents, cancellationToken);
         var byId = accepted.Select(a => a.Document).DistinctBy(d => d.Id).ToDictionary(d => d.Id);
         if (wait)
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Groundwork.Auth;
 using Groundwork.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +15,7 @@ public static class EmbeddingsApi
 
     public static RouteGroupBuilder MapEmbeddingsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/embeddings").WithTags("Embeddings");
+        var group = endpoints.MapGroup("/embeddings").WithTags("Embeddings").RequireAuthorization(Policies.Reader);
         group.MapPost("", CreateEmbeddingsAsync)
             .WithName("CreateEmbeddings")
             .WithSummary("Embed texts with the service's embedding model (OpenAI-compatible)")

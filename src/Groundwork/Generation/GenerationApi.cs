@@ -1,3 +1,4 @@
+using Groundwork.Auth;
 using Groundwork.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -18,7 +19,7 @@ public static class GenerationApi
 
     public static RouteGroupBuilder MapGenerationApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/generate").WithTags("Generation");
+        var group = endpoints.MapGroup("/generate").WithTags("Generation").RequireAuthorization(Policies.Reader);
         group.MapPost("", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Answer a question from the indexed documents")

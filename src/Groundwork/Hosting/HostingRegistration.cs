@@ -51,21 +51,23 @@ public static class HostingRegistration
         app.UseStatusCodePages();
         app.UseMiddleware<HeadRequestMiddleware>();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         return app;
     }
 
-    /// <summary>Health probes, the OpenAPI document and the interactive docs page.</summary>
+    /// <summary>Health probes, the OpenAPI document and the interactive docs page: the only endpoints without a key.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
-            .ExcludeFromDescription();
+            .ExcludeFromDescription().AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteHealthReportAsync,
-        }).ExcludeFromDescription();
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs", options => options.WithTitle("Groundwork API"));
+        }).ExcludeFromDescription().AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", options => options.WithTitle("Groundwork API")).AllowAnonymous();
         return app;
     }
 

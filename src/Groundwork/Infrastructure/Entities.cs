@@ -12,6 +12,9 @@ public enum DocumentStatus
 public sealed class DocumentEntity
 {
     public long Id { get; set; }
+
+    /// <summary>The tenant the document belongs to: the isolation boundary of every read, write and count.</summary>
+    public long TenantId { get; set; }
     public required string Title { get; set; }
 
     /// <summary>The document's text (extracted from the upload): what its chunks' offsets point into.</summary>
@@ -60,6 +63,9 @@ public sealed class DocumentEntity
 public sealed class ChunkEntity
 {
     public long Id { get; set; }
+
+    /// <summary>The document's tenant, kept on the chunk so that searches scope by it without a join.</summary>
+    public long TenantId { get; set; }
     public long DocumentId { get; set; }
     public DocumentEntity? Document { get; set; }
     public int Ordinal { get; set; }
@@ -78,10 +84,74 @@ public sealed class ChunkEntity
     public required byte[] Embedding { get; set; }
 }
 
+/// <summary>What a user may do in their tenant; each role includes the ones before it.</summary>
+public enum Role
+{
+    /// <summary>Searches and generates.</summary>
+    Reader,
+
+    /// <summary>Also adds and deletes documents.</summary>
+    Editor,
+
+    /// <summary>Also manages the tenant's users, keys and budgets.</summary>
+    Admin,
+}
+
+/// <summary>The UTC calendar period a token budget counts over.</summary>
+public enum BudgetPeriod
+{
+    Day,
+    Month,
+}
+
+/// <summary>The isolation boundary: documents, chunks, searches, generations, usage and caches belong to one tenant.</summary>
+public sealed class TenantEntity
+{
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public bool Disabled { get; set; }
+
+    /// <summary>Tokens the tenant may spend per <see cref="BudgetPeriod"/>; no budget when null.</summary>
+    public long? BudgetTokens { get; set; }
+    public BudgetPeriod? BudgetPeriod { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
 public sealed class UserEntity
 {
     public long Id { get; set; }
+    public long TenantId { get; set; }
     public required string Email { get; set; }
     public required string Name { get; set; }
+    public Role Role { get; set; }
+
+    /// <summary>The service's own administrator: manages tenants and reads every tenant's audit log, but still acts
+    /// inside its own tenant for documents, search and generation.</summary>
+    public bool IsOperator { get; set; }
+    public bool Disabled { get; set; }
+
+    /// <summary>Tokens the user may spend per <see cref="BudgetPeriod"/>, within the tenant's; no own budget when null.</summary>
+    public long? BudgetTokens { get; set; }
+    public BudgetPeriod? BudgetPeriod { get; set; }
     public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>An API key: acts as its user, optionally read-only. Only the SHA-256 of the key is stored.</summary>
+public sealed class ApiKeyEntity
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public UserEntity? User { get; set; }
+    public required string Name { get; set; }
+
+    /// <summary>The first characters of the key (<c>gw_</c> and 8 more): how it is listed and found.</summary>
+    public required string Prefix { get; set; }
+
+    /// <summary>SHA-256 of the whole key.</summary>
+    public required byte[] Hash { get; set; }
+    public bool ReadOnly { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime? LastUsedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
 }

@@ -8,6 +8,8 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
     public DbSet<DocumentEntity> Documents => Set<DocumentEntity>();
     public DbSet<ChunkEntity> Chunks => Set<ChunkEntity>();
     public DbSet<UserEntity> Users => Set<UserEntity>();
+    public DbSet<TenantEntity> Tenants => Set<TenantEntity>();
+    public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -29,24 +31,51 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             document.Property(d => d.ContentType).HasMaxLength(100);
             document.Property(d => d.DeclaredContentType).HasMaxLength(200);
             document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
-            document.HasIndex(d => new { d.ExternalId, d.ContentHash });
-            document.HasIndex(d => d.ContentHash);
+            document.HasIndex(d => new { d.TenantId, d.ExternalId, d.ContentHash });
+            document.HasIndex(d => new { d.TenantId, d.ContentHash });
             document.HasIndex(d => new { d.Status, d.Id });
-            document.HasIndex(d => d.CreatedAt);
-            document.HasIndex(d => d.Source);
+            document.HasIndex(d => new { d.TenantId, d.Status, d.Id });
+            document.HasIndex(d => new { d.TenantId, d.CreatedAt });
+            document.HasIndex(d => new { d.TenantId, d.Source });
+            document.HasOne<TenantEntity>().WithMany().HasForeignKey(d => d.TenantId).OnDelete(DeleteBehavior.Restrict);
             document.HasMany(d => d.Chunks).WithOne(c => c.Document).HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ChunkEntity>(chunk =>
         {
             chunk.ToTable("chunks");
             chunk.HasIndex(c => new { c.DocumentId, c.Ordinal }).IsUnique();
+            chunk.HasIndex(c => c.TenantId);
+        });
+        modelBuilder.Entity<TenantEntity>(tenant =>
+        {
+            tenant.ToTable("tenants");
+            tenant.Property(t => t.Id).HasValueGenerator<PublicIdGenerator>();
+            tenant.Property(t => t.Name).HasMaxLength(200).UseCollation("NOCASE");
+            tenant.HasIndex(t => t.Name).IsUnique();
+            tenant.Property(t => t.BudgetPeriod).HasConversion<string>().HasMaxLength(8);
         });
         modelBuilder.Entity<UserEntity>(user =>
         {
             user.ToTable("users");
+            user.Property(u => u.Id).HasValueGenerator<PublicIdGenerator>();
             user.Property(u => u.Email).HasMaxLength(320).UseCollation("NOCASE");
-            user.HasIndex(u => u.Email).IsUnique();
+            // Unique within a tenant only: a global rule would tell one tenant's admin which emails another tenant has.
+            user.HasIndex(u => new { u.TenantId, u.Email }).IsUnique();
             user.Property(u => u.Name).HasMaxLength(200);
+            user.Property(u => u.Role).HasConversion<string>().HasMaxLength(16);
+            user.Property(u => u.BudgetPeriod).HasConversion<string>().HasMaxLength(8);
+            user.HasOne<TenantEntity>().WithMany().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<ApiKeyEntity>(key =>
+        {
+            key.ToTable("api_keys");
+            key.Property(k => k.Id).HasValueGenerator<PublicIdGenerator>();
+            key.Property(k => k.Name).HasMaxLength(200);
+            key.Property(k => k.Prefix).HasMaxLength(16);
+            key.Property(k => k.Hash).HasMaxLength(32);
+            key.HasIndex(k => k.Prefix);
+            key.HasIndex(k => k.UserId);
+            key.HasOne(k => k.User).WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

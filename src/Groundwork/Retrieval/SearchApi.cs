@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using Groundwork.Auth;
 using Groundwork.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public static class SearchApi
 {
     public static RouteGroupBuilder MapSearchApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/search").WithTags("Retrieval");
+        var group = endpoints.MapGroup("/search").WithTags("Retrieval").RequireAuthorization(Policies.Reader);
         group.MapPost("", SearchAsync)
             .WithName("Search")
             .WithSummary("Find chunks by meaning, by words, or both (reciprocal-rank fusion)")

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Groundwork.Auth;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +32,7 @@ public static class UsersApi
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/users").WithTags("Users");
+        var group = endpoints.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
         group.MapPost("", CreateUserAsync).WithName("CreateUser").WithSummary("Create a user")
             .WithRequestExample(new CreateUserRequest { Email = "ada@example.com", Name = "Ada Lovelace" });
         group.MapGet("/{id:long}", GetUserAsync).WithName("GetUser").WithSummary("Get a user by id");
@@ -39,15 +40,15 @@ public static class UsersApi
     }
 
     public static async Task<Results<Created<UserResponse>, ProblemHttpResult>> CreateUserAsync(
-        ValidatedJson<CreateUserRequest> request, GroundworkDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        ValidatedJson<CreateUserRequest> request, Caller caller, GroundworkDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var email = request.Value.Email.Trim();
-        if (await db.Users.AnyAsync(u => u.Email == email, cancellationToken))
+        if (await db.Users.AnyAsync(u => u.TenantId == caller.TenantId && u.Email == email, cancellationToken))
         {
             return DuplicateEmail(email);
         }
 
-        var user = new UserEntity { Email = email, Name = request.Value.Name.Trim(), CreatedAt = clock.GetUtcNow().UtcDateTime };
+        var user = new UserEntity { TenantId = caller.TenantId, Role = Role.Reader, Email = email, Name = request.Value.Name.Trim(), CreatedAt = clock.GetUtcNow().UtcDateTime };
         db.Users.Add(user);
         try
         {
@@ -63,9 +64,9 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUserAsync(
-        long id, GroundworkDbContext db, CancellationToken cancellationToken)
+        long id, Caller caller, GroundworkDbContext db, CancellationToken cancellationToken)
     {
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id && u.TenantId == caller.TenantId, cancellationToken);
         return user is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "User not found", detail: $"No user has id {id}.")
             : TypedResults.Ok(ToResponse(user));

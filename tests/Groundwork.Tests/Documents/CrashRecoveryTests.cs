@@ -161,6 +161,9 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             await service.PollAsync(async client => (await client.GetAsync("/health/ready", Cancel)).IsSuccessStatusCode);
+            // The operator's key the service wrote on its first start, as a new user would read it.
+            var key = (await File.ReadAllTextAsync(Path.Combine(dataPath, "admin.key"), Cancel)).Trim();
+            service.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             return service;
         }
 

@@ -16,6 +16,7 @@ public sealed class SqlDocumentFilterTests : IAsyncLifetime
     {
         await using var db = new GroundworkDbContext(new DbContextOptionsBuilder<GroundworkDbContext>().UseSqlite(ConnectionString).Options);
         await db.Database.MigrateAsync(TestContext.Current.CancellationToken);
+        _tenantId = (await db.Tenants.SingleAsync(TestContext.Current.CancellationToken)).Id;
         db.Documents.AddRange(
             Document(1, "Handbook", "handbook.pdf", "ext-1", new DateTime(2024, 3, 1, 0, 0, 0, DateTimeKind.Utc), ["hr", "legal"],
                 """{"year": 2021, "department": "hr", "remote": true, "a.b": "dot", "qu\"ote": "x", "published": "2024-03-01"}"""),
@@ -33,10 +34,13 @@ public sealed class SqlDocumentFilterTests : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    private static DocumentEntity Document(long id, string title, string? source, string? externalId, DateTime createdAt,
+    private long _tenantId;
+
+    private DocumentEntity Document(long id, string title, string? source, string? externalId, DateTime createdAt,
         string[] tags, string metadata) => new()
     {
         Id = id,
+        TenantId = _tenantId,
         Title = title,
         Text = title,
         ContentHash = id.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -41,7 +41,7 @@ public sealed class DocumentCatalog(
     /// that document is returned instead. A document with a failure is stored <c>failed</c>, never as a duplicate.
     /// </summary>
     public async Task<IReadOnlyList<AcceptedDocument>> AcceptAsync(
-        IReadOnlyList<IncomingDocument> documents, CancellationToken cancellationToken)
+        long tenantId, IReadOnlyList<IncomingDocument> documents, CancellationToken cancellationToken)
     {
         var accepted = new List<AcceptedDocument>(documents.Count);
         var queued = new List<DocumentEntity>();
@@ -61,6 +61,7 @@ public sealed class DocumentCatalog(
                 var now = clock.GetUtcNow().UtcDateTime;
                 var document = new DocumentEntity
                 {
+                    TenantId = tenantId,
                     Title = request.Title,
                     Text = request.Text,
                     MetadataJson = JsonSerializer.Serialize(request.Metadata ?? []),

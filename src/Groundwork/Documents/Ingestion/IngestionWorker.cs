@@ -107,13 +107,13 @@ public sealed class IngestionWorker(
         {
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
             var documents = await db.Documents.AsNoTracking().Where(d => documentIds.Contains(d.Id) && d.Status == DocumentStatus.Processing)
-                .OrderBy(d => d.Id).Select(d => new { d.Id, d.Text, d.PagesJson, d.ExternalId }).ToListAsync(cancellationToken);
+                .OrderBy(d => d.Id).Select(d => new { d.Id, d.TenantId, d.Text, d.PagesJson, d.ExternalId }).ToListAsync(cancellationToken);
             // One transaction for the round: a commit is an fsync, and a round can be dozens of one-chunk documents.
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var document in documents)
             {
                 var pieces = chunker.Split(document.Text, Pages(document.PagesJson));
-                work.Add(new DocumentWork(document.Id, document.ExternalId, pieces));
+                work.Add(new DocumentWork(document.Id, document.TenantId, document.ExternalId, pieces));
                 await db.Documents.Where(d => d.Id == document.Id).ExecuteUpdateAsync(set => set
                     .SetProperty(d => d.ChunksTotal, pieces.Count)
                     .SetProperty(d => d.ChunksEmbedded, 0), cancellationToken);
@@ -201,6 +201,7 @@ public sealed class IngestionWorker(
 
                 var chunks = work.Pieces.Select((piece, i) => new ChunkEntity
                 {
+                    TenantId = work.TenantId,
                     DocumentId = work.DocumentId,
                     Ordinal = piece.Ordinal,
                     StartOffset = piece.Start,
@@ -305,9 +306,10 @@ public sealed class IngestionWorker(
     private static IReadOnlyList<PageSpan>? Pages(string? pagesJson) =>
         pagesJson is null ? null : [.. JsonSerializer.Deserialize<int[][]>(pagesJson)!.Select(p => new PageSpan(p[0], p[1], p[2]))];
 
-    private sealed class DocumentWork(long documentId, string? externalId, IReadOnlyList<TextChunk> pieces)
+    private sealed class DocumentWork(long documentId, long tenantId, string? externalId, IReadOnlyList<TextChunk> pieces)
     {
         public long DocumentId { get; } = documentId;
+        public long TenantId { get; } = tenantId;
         public string? ExternalId { get; } = externalId;
         public IReadOnlyList<TextChunk> Pieces { get; } = pieces;
         public ReadOnlyMemory<float>[] Vectors { get; } = new ReadOnlyMemory<float>[pieces.Count];
