@@ -37,7 +37,6 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             document.HasIndex(d => new { d.TenantId, d.Status, d.Id });
             document.HasIndex(d => new { d.TenantId, d.CreatedAt });
             document.HasIndex(d => new { d.TenantId, d.Source });
-            document.HasOne<TenantEntity>().WithMany().HasForeignKey(d => d.TenantId).OnDelete(DeleteBehavior.Restrict);
             document.HasMany(d => d.Chunks).WithOne(c => c.Document).HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ChunkEntity>(chunk =>
@@ -64,7 +63,6 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             user.Property(u => u.Name).HasMaxLength(200);
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(16);
             user.Property(u => u.BudgetPeriod).HasConversion<string>().HasMaxLength(8);
-            user.HasOne<TenantEntity>().WithMany().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Restrict);
         });
         modelBuilder.Entity<ApiKeyEntity>(key =>
         {

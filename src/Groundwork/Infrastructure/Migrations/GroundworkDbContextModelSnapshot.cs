@@ -313,24 +313,6 @@ namespace Groundwork.Infrastructure.Migrations
 
             modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
                 {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Groundwork.Infrastructure.UserEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
-                {
                     b.Navigation("Chunks");
                 });
 #pragma warning restore 612, 618

@@ -135,7 +135,7 @@ namespace Groundwork.Infrastructure.Migrations
             // tenant's); the start-up bootstrap gives it its first admin.
             migrationBuilder.Sql(
                 "INSERT INTO tenants (Id, Name, Disabled, CreatedAt) " +
-                "VALUES (abs(random() % 9000000000000000000) + 1, 'default', 0, strftime('%Y-%m-%d %H:%M:%f', 'now'));");
+                "VALUES (abs(random() % 9000000000000000) + 1, 'default', 0, strftime('%Y-%m-%d %H:%M:%f', 'now'));");
             migrationBuilder.Sql("UPDATE users SET TenantId = (SELECT Id FROM tenants WHERE Name = 'default'), Role = 'Reader';");
             migrationBuilder.Sql("UPDATE documents SET TenantId = (SELECT Id FROM tenants WHERE Name = 'default');");
             migrationBuilder.Sql("UPDATE chunks SET TenantId = (SELECT Id FROM tenants WHERE Name = 'default');");
@@ -191,35 +191,11 @@ namespace Groundwork.Infrastructure.Migrations
                 table: "tenants",
                 column: "Name",
                 unique: true);
-
-            migrationBuilder.AddForeignKey(
-                name: "FK_documents_tenants_TenantId",
-                table: "documents",
-                column: "TenantId",
-                principalTable: "tenants",
-                principalColumn: "Id",
-                onDelete: ReferentialAction.Restrict);
-
-            migrationBuilder.AddForeignKey(
-                name: "FK_users_tenants_TenantId",
-                table: "users",
-                column: "TenantId",
-                principalTable: "tenants",
-                principalColumn: "Id",
-                onDelete: ReferentialAction.Restrict);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropForeignKey(
-                name: "FK_documents_tenants_TenantId",
-                table: "documents");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_users_tenants_TenantId",
-                table: "users");
-
             migrationBuilder.DropTable(
                 name: "api_keys");
 

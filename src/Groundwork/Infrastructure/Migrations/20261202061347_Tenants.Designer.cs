@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Groundwork.Infrastructure.Migrations
 {
     [DbContext(typeof(GroundworkDbContext))]
-    [Migration("20261202060155_Tenants")]
+    [Migration("20261202061347_Tenants")]
     partial class Tenants
     {
         /// <inheritdoc />
@@ -312,24 +312,6 @@ namespace Groundwork.Infrastructure.Migrations
                         .IsRequired();
 
                     b.Navigation("Document");
-                });
-
-            modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Groundwork.Infrastructure.UserEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
