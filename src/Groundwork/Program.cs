@@ -16,6 +16,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddGroundworkDefaults();
 builder.AddInfrastructure();
 builder.AddAuth();
+builder.AddAudit();
 builder.AddEmbeddings();
 builder.AddRetrieval();
 builder.AddModels();

@@ -38,11 +38,11 @@ public static class AuditExtensions
 /// and validation (422) are recorded with their status like successes; the client sees the answer only after the entry
 /// is stored.
 /// </summary>
-public sealed class AuditMiddleware(RequestDelegate next, IServiceScopeFactory scopes, TimeProvider clock, ILogger<AuditMiddleware> logger)
+public sealed class AuditMiddleware(IServiceScopeFactory scopes, TimeProvider clock, ILogger<AuditMiddleware> logger) : IMiddleware
 {
     private const int MaxPathLength = 2_000;
 
-    public Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<AuditedMetadata>() is { } audited)
         {
