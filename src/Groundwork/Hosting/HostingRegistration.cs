@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace Groundwork.Hosting;
@@ -44,16 +46,15 @@ public static class HostingRegistration
         builder.Services.AddHealthChecks();
         builder.AddValidatedOptions<CorsSettings>(CorsSettings.Section);
         builder.Services.AddCors();
-        builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<Microsoft.Extensions.Options.IOptions<CorsSettings>>(
-            (options, settings) =>
+        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<CorsSettings>>((options, settings) =>
+        {
+            if (settings.Value.Origins.Length > 0)
             {
-                if (settings.Value.Origins.Length > 0)
-                {
-                    // Keys travel in the Authorization header, never in cookies, so no credentials mode.
-                    options.AddDefaultPolicy(policy => policy.WithOrigins(settings.Value.Origins).AllowAnyHeader().AllowAnyMethod()
-                        .WithExposedHeaders("Location", "WWW-Authenticate"));
-                }
-            });
+                // Keys travel in the Authorization header, never in cookies, so no credentials mode.
+                options.AddDefaultPolicy(policy => policy.WithOrigins(settings.Value.Origins).AllowAnyHeader().AllowAnyMethod()
+                    .WithExposedHeaders("Location", "WWW-Authenticate"));
+            }
+        });
         return builder;
     }
 
