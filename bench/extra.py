@@ -28,6 +28,9 @@ import time
 import urllib.error
 import urllib.request
 
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
+
 START_MARK = "<!-- bench:extra:start -->"
 END_MARK = "<!-- bench:extra:end -->"
 HEADING = "## Extra measurements (bench/extra.sh)"
@@ -40,7 +43,7 @@ def free_port():
 
 
 def get_json(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=AUTH), timeout=timeout) as response:
         return response.status, json.loads(response.read() or b"null")
 
 
@@ -166,7 +169,7 @@ class Paragraphs:
 def post_document(base, title, text):
     body = json.dumps({"title": title, "text": text, "metadata": {"bench": "extra"}}).encode()
     # wait=true: answer 201 once the document is indexed, also where ingestion is asynchronous (202 without it).
-    request = urllib.request.Request(base + "/documents?wait=true", data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(base + "/documents?wait=true", data=body, headers={"Content-Type": "application/json", **AUTH})
     with urllib.request.urlopen(request, timeout=600) as response:
         if response.status != 201:
             raise SystemExit(f"POST /documents answered {response.status}")

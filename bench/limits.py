@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Times the documented maxima of each request against a running Groundwork (127.0.0.1 only): the most costly request
 each limit still admits, and the first one it rejects. Usage: python3 bench/limits.py http://127.0.0.1:PORT [rounds]"""
-import json, sys, time, urllib.request, urllib.error
+import json, os, sys, time, urllib.request, urllib.error
 from urllib.parse import urlparse
+
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
 
 base = sys.argv[1].rstrip("/")
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -11,7 +14,7 @@ assert urlparse(base).hostname in ("127.0.0.1", "localhost", "::1"), "loopback o
 
 def post(path, body):
     data = json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, headers={"content-type": "application/json"})
+    request = urllib.request.Request(base + path, data=data, headers={"content-type": "application/json", **AUTH})
     start = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=120) as response:

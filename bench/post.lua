@@ -5,3 +5,7 @@ wrk.method = "POST"
 wrk.body = file:read("*a")
 file:close()
 wrk.headers["Content-Type"] = "application/json"
+-- Groundwork needs the key; the peers ignore the header.
+if os.getenv("GROUNDWORK_KEY") then
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("GROUNDWORK_KEY")
+end

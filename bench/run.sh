@@ -141,6 +141,11 @@ if [ "$install" -eq 1 ]; then
 fi
 for tool in wrk setsid curl "$py"; do command -v "$tool" >/dev/null || fail "$tool is missing"; done
 
+# Groundwork's first operator gets this key (Auth__BootstrapKey, inherited by the service); the load generators send
+# it as GROUNDWORK_KEY (bench/post.lua, bench/lib/load_documents.py). The peers ignore the header.
+GROUNDWORK_KEY=${GROUNDWORK_KEY:-$("$py" -c 'import base64, secrets; print("gw_" + base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode())')}
+export GROUNDWORK_KEY Auth__BootstrapKey=$GROUNDWORK_KEY
+
 if [ "$build" -eq 1 ]; then
   log "building src/Groundwork and src/Groundwork.FakeUpstream (Release)"
   for project in src/Groundwork/Groundwork.csproj src/Groundwork.FakeUpstream/Groundwork.FakeUpstream.csproj; do
@@ -192,7 +197,7 @@ upstream="http://127.0.0.1:$fake_port/v1"
 generate_ok() { # PORT: POST the benchmark body once; true on 200 with a non-empty "text"
   local status
   status=$(curl -s -o "$work/check.json" -w '%{http_code}' --max-time 10 -H 'content-type: application/json' \
-    --data-binary "@$body_file" "http://127.0.0.1:$1/generate") || return 1
+    -H "authorization: Bearer $GROUNDWORK_KEY" --data-binary "@$body_file" "http://127.0.0.1:$1/generate") || return 1
   [ "$status" = 200 ] && "$py" -c 'import json, sys; sys.exit(not json.load(open(sys.argv[1])).get("text"))' \
     "$work/check.json"
 }

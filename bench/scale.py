@@ -31,6 +31,9 @@ import sys
 import time
 import urllib.parse
 
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from extra import Paragraphs, load, proc_memory  # noqa: E402
 
@@ -52,7 +55,7 @@ def connection(url):
 
 
 def post(conn, path, payload):
-    conn.request("POST", path, body=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    conn.request("POST", path, body=json.dumps(payload).encode(), headers={"Content-Type": "application/json", **AUTH})
     response = conn.getresponse()
     body = response.read()
     if response.status != 200:

@@ -21,7 +21,13 @@ var slowAfter = double.Parse(options.Get("slow-after") ?? "5", CultureInfo.Invar
 var servicePid = options.Get("service-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : (int?)null;
 var output = options.Get("out") ?? $"fuzz-{DateTime.Now:yyyy-MM-dd-HHmmss}.md";
 
+// The key comes from the environment (bench/fuzz.sh sets it), never the command line, where other users could read it.
+var key = Environment.GetEnvironmentVariable("GROUNDWORK_KEY") is { Length: > 0 } value ? value : null;
 using var client = new HttpClient { BaseAddress = url, Timeout = Timeout.InfiniteTimeSpan };
+if (key is not null)
+{
+    client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+}
 var api = ApiDescription.Parse(await client.GetStringAsync("/openapi/v1.json"));
 var ids = new List<long>();
 foreach (var (title, text) in new[]
@@ -36,7 +42,7 @@ foreach (var (title, text) in new[]
     ids.Add(body.GetProperty("id").GetInt64());
 }
 
-var generator = new CaseGenerator(api, new FuzzOptions { Seed = seed, KnownIds = ids });
+var generator = new CaseGenerator(api, new FuzzOptions { Seed = seed, KnownIds = ids, Authorization = key is null ? null : $"Bearer {key}" });
 var raw = generator.RawSocket().ToList();
 var cases = generator.Systematic().Concat(generator.Randomized()).Take(Math.Max(requests - raw.Count, 0)).Concat(raw);
 // --failures PATH: every failing case, one tab-separated line each (class, kind, status, operation, note, request).

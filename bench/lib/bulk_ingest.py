@@ -8,6 +8,7 @@ Prints one JSON object: shape, paragraphs, documents, chunks, seconds, chunks_pe
 """
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -15,12 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
+
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from load_documents import SYSTEMS, sentence  # noqa: E402
 
 
 def stats(base: str) -> dict:
-    return requests.get(f"{base}/documents/stats", timeout=30).json()
+    return requests.get(f"{base}/documents/stats", headers=AUTH, timeout=30).json()
 
 
 def main() -> None:
@@ -40,12 +44,13 @@ def main() -> None:
     started = time.monotonic()
     if args.shape == "single":
         body = {"title": "Bulk notes", "text": "\n\n".join(paragraphs), "source": "bench"}
-        r = requests.post(f"{base}/documents", json=body, timeout=120)
+        r = requests.post(f"{base}/documents", json=body, headers=AUTH, timeout=120)
         if r.status_code != 202:
             raise SystemExit(f"POST /documents answered {r.status_code}: {r.text[:300]}")
         documents = 1
     else:
         session = requests.Session()
+        session.headers.update(AUTH)
         adapter = requests.adapters.HTTPAdapter(pool_connections=args.concurrency, pool_maxsize=args.concurrency)
         session.mount("http://", adapter)
 

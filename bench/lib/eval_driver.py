@@ -40,6 +40,9 @@ from pathlib import Path
 
 import requests
 
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
+
 START_MARK = "<!-- bench:eval:start -->"
 END_MARK = "<!-- bench:eval:end -->"
 HEADING = "## Answer quality (evaluation set)"
@@ -69,6 +72,7 @@ class Client:
             fail(f"refusing non-loopback address {base}")
         self.base = base.rstrip("/")
         self.session = requests.Session()
+        self.session.headers.update(AUTH)
 
     def post(self, path, body=None, files=None):
         response = self.session.post(self.base + path, json=body if files is None else None, files=files, timeout=TIMEOUT_S)

@@ -9,6 +9,7 @@ reach the target, so the total lands within one round of in-flight documents of 
 """
 import argparse
 import json
+import os
 import random
 import re
 import sys
@@ -17,6 +18,9 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import requests
+
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
 
 SYSTEMS = ["reactor", "chiller", "turbine", "compressor", "heat exchanger", "pump station", "boiler", "generator",
            "cooling tower", "switchgear", "transformer", "air handler", "fuel cell", "battery bank", "water softener"]
@@ -81,6 +85,7 @@ def main() -> None:
     def post(doc: dict) -> int:
         if not hasattr(local, "session"):
             local.session = requests.Session()
+            local.session.headers.update(AUTH)
         r = local.session.post(f"{args.base_url}/documents?wait=true", json=doc, timeout=120)
         if r.status_code != 201:
             raise SystemExit(f"POST /documents answered {r.status_code}: {r.text[:500]}")

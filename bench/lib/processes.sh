@@ -60,6 +60,12 @@ stop() {
   forget "$1"
 }
 
+# Every Groundwork request needs an API key. The scripts make one, hand it to each service they start as its first
+# operator's key (Auth__BootstrapKey in the environment) and to their clients as GROUNDWORK_KEY (python drivers, wrk
+# scripts, curl), unless GROUNDWORK_KEY is already set.
+GROUNDWORK_KEY=${GROUNDWORK_KEY:-$(/usr/bin/python3 -c 'import base64, secrets; print("gw_" + base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode())')}
+export GROUNDWORK_KEY Auth__BootstrapKey=$GROUNDWORK_KEY
+
 # The Release builds the scripts run, relative to the repository root (the scripts' working folder).
 service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
 upstream_dll=src/Groundwork.FakeUpstream/bin/Release/net10.0/Groundwork.FakeUpstream.dll

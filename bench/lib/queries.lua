@@ -32,6 +32,9 @@ function init(args)
   counter = first or 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  if os.getenv("GROUNDWORK_KEY") then
+    wrk.headers["Authorization"] = "Bearer " .. os.getenv("GROUNDWORK_KEY")
+  end
 end
 
 function request()

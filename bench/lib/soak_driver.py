@@ -33,6 +33,9 @@ import threading
 import time
 import urllib.parse
 
+# Groundwork's API key (the bench scripts set GROUNDWORK_KEY and start the service with it); health probes need none.
+AUTH = {"Authorization": "Bearer " + os.environ["GROUNDWORK_KEY"]} if os.environ.get("GROUNDWORK_KEY") else {}
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load_documents import SYSTEMS, TEAMS, document, sentence  # noqa: E402  (its generator, so corpora match)
 
@@ -64,7 +67,7 @@ class Client:
         self.connection = None
 
     def request(self, method, path, body=None, content_type="application/json"):
-        headers = {"Content-Type": content_type} if body is not None else {}
+        headers = dict(AUTH, **({"Content-Type": content_type} if body is not None else {}))
         for attempt in (0, 1):
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT_S)

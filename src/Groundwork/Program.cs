@@ -1,3 +1,4 @@
+using Groundwork.Audit;
 using Groundwork.Auth;
 using Groundwork.Documents;
 using Groundwork.Embeddings;
@@ -6,6 +7,7 @@ using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Models;
 using Groundwork.Retrieval;
+using Groundwork.Tenants;
 using Groundwork.Users;
 
 // Settings files sit beside the binary, so the service starts the same from any working directory.
@@ -14,6 +16,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddGroundworkDefaults();
 builder.AddInfrastructure();
 builder.AddAuth();
+builder.AddAudit();
 builder.AddEmbeddings();
 builder.AddRetrieval();
 builder.AddModels();
@@ -23,12 +26,17 @@ builder.AddGeneration();
 var app = builder.Build();
 
 app.UseGroundworkDefaults();
+app.UseAudit();
+app.UseAuth();
 app.MapDefaultEndpoints();
 app.MapGenerationApi();
 app.MapEmbeddingsApi();
 app.MapDocumentsApi();
 app.MapSearchApi();
+app.MapAuthApi();
+app.MapTenantsApi();
 app.MapUsersApi();
+app.MapAuditApi();
 
 app.Run();
 

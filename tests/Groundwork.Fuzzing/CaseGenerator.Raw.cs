@@ -54,10 +54,24 @@ public sealed partial class CaseGenerator
             yield return Raw(operation, head.Replace("Content-Type: ", "Content-Type: \u00ff", StringComparison.Ordinal) + $"Content-Length: {length}\r\n\r\n{body}",
                 "a 0xFF byte in Content-Type");
         }
+
+        foreach (var fuzzCase in RawAuthorizationCases())
+        {
+            yield return fuzzCase;
+        }
     }
 
-    private static FuzzCase Raw(ApiOperation operation, string request, string note, bool expectSuccess = false)
+    private FuzzCase Raw(ApiOperation operation, string request, string note, bool expectSuccess = false, bool authorize = true)
     {
+        if (authorize && _options.Authorization is { } authorization)
+        {
+            var host = request.IndexOf("Host: 127.0.0.1\r\n", StringComparison.Ordinal);
+            if (host >= 0)
+            {
+                request = request.Insert(host, $"Authorization: {authorization}\r\n");
+            }
+        }
+
         // Latin-1 where the text is the wire bytes (request line and headers), UTF-8 for the body after the blank line.
         var split = request.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
         byte[] bytes = [.. Encoding.Latin1.GetBytes(request[..split]), .. Encoding.UTF8.GetBytes(request[split..])];

@@ -63,6 +63,10 @@ public sealed partial class CaseGenerator
                     yield return fuzzCase;
                 }
             }
+            foreach (var fuzzCase in AuthorizationCases(operation, random))
+            {
+                yield return fuzzCase;
+            }
         }
     }
 

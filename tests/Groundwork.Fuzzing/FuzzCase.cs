@@ -14,6 +14,9 @@ public sealed record FuzzCase(string Class, string Operation, string Method, str
 
     /// <summary>True when the request is valid by the schema and should succeed (2xx, or a documented 503 for an unconfigured model).</summary>
     public bool ExpectSuccess { get; init; }
+
+    /// <summary>Text the request carries that no answer may repeat (the key of an Authorization header).</summary>
+    public string? Secret { get; init; }
 }
 
 /// <summary>The mutation classes the generator produces.</summary>
@@ -45,4 +48,5 @@ public static class FuzzClass
     public const string Multipart = "multipart";
     public const string FileContent = "file-content";
     public const string RawFraming = "raw-framing";
+    public const string Authorization = "authorization";
 }

@@ -5,6 +5,12 @@ public sealed class FuzzOptions
     public int Seed { get; init; } = 1;
 
     /// <summary>
+    /// The Authorization header value of a valid key (<c>Bearer gw_…</c>). Raw-socket cases carry it (HttpClient cases get the
+    /// client's default headers), and the authorization cases vary it; without it they are not generated.
+    /// </summary>
+    public string? Authorization { get; init; }
+
+    /// <summary>
     /// Raw JSON for a field in valid bodies, keyed "METHOD /path field" or just "field": what the schema cannot say, such as
     /// which model runs without a key (<c>local</c>) or the one vector length the local embedding model has.
     /// </summary>

@@ -57,6 +57,10 @@ public sealed partial class ResponseOracle
             var start = Math.Max(0, leak.Index - 60);
             findings.Add(new Finding("leak", $"{response.Status}: …{response.Body.Substring(start, Math.Min(response.Body.Length - start, 160))}…"));
         }
+        if (fuzzCase.Secret is { Length: > 0 } secret && response.Body.Contains(secret, StringComparison.Ordinal))
+        {
+            findings.Add(new Finding("leak", $"{response.Status}: the answer repeats the request's key"));
+        }
         // An upload with ?wait=true is held by design until its documents are ingested (at most Ingestion:MaxWaitSeconds);
         // only its rejections must be quick.
         var heldByRequest = response.Status < 300 && fuzzCase.Target.Contains("wait=true", StringComparison.OrdinalIgnoreCase);

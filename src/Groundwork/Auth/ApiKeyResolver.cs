@@ -54,6 +54,14 @@ public sealed class ApiKeyResolver(IServiceScopeFactory scopes, HybridCache cach
         }
     }
 
+    /// <summary>Forgets the cached lookups of every key of the user. Call it after the change is saved.</summary>
+    public async Task EvictUserAsync(GroundworkDbContext db, long userId, CancellationToken cancellationToken) =>
+        await EvictAsync(await db.ApiKeys.Where(k => k.UserId == userId).Select(k => k.Hash).ToListAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Forgets the cached lookups of every key of the tenant's users. Call it after the change is saved.</summary>
+    public async Task EvictTenantAsync(GroundworkDbContext db, long tenantId, CancellationToken cancellationToken) =>
+        await EvictAsync(await db.ApiKeys.Where(k => k.User!.TenantId == tenantId).Select(k => k.Hash).ToListAsync(cancellationToken), cancellationToken);
+
     private static string CacheKey(byte[] hash) => "gw:key:" + Convert.ToHexStringLower(hash);
 
     private static async Task<ResolvedKey?> LoadAsync(IServiceScopeFactory scopes, string prefix, byte[] hash, CancellationToken cancellationToken)

@@ -18,4 +18,7 @@ public static class AuthRegistration
         builder.Services.AddAuthorization(Policies.Add);
         return builder;
     }
+
+    /// <summary>Authentication then authorization; after routing, CORS and the audit log.</summary>
+    public static IApplicationBuilder UseAuth(this IApplicationBuilder app) => app.UseAuthentication().UseAuthorization();
 }

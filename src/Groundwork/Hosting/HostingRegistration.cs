@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace Groundwork.Hosting;
@@ -10,7 +12,7 @@ public static class HostingRegistration
 {
     public const string ReadyTag = "ready";
 
-    /// <summary>Cross-cutting services: JSON conventions, problem details, exception mapping, OpenAPI, health checks.</summary>
+    /// <summary>Cross-cutting services: JSON conventions, problem details, exception mapping, OpenAPI, health checks, CORS.</summary>
     public static IHostApplicationBuilder AddGroundworkDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -42,17 +44,29 @@ public static class HostingRegistration
             options.AddDocumentTransformer<RequestExampleDocumentTransformer>();
         });
         builder.Services.AddHealthChecks();
+        builder.AddValidatedOptions<CorsSettings>(CorsSettings.Section);
+        builder.Services.AddCors();
+        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<CorsSettings>>((options, settings) =>
+        {
+            if (settings.Value.Origins.Length > 0)
+            {
+                // Keys travel in the Authorization header, never in cookies, so no credentials mode.
+                options.AddDefaultPolicy(policy => policy.WithOrigins(settings.Value.Origins).AllowAnyHeader().AllowAnyMethod()
+                    .WithExposedHeaders("Location", "WWW-Authenticate"));
+            }
+        });
         return builder;
     }
 
     public static WebApplication UseGroundworkDefaults(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<HeadRequestMiddleware>();
         app.UseRouting();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        // Before authentication, so that preflight requests (which carry no key) are answered.
+        app.UseCors();
         return app;
     }
 

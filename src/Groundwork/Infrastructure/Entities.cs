@@ -155,3 +155,30 @@ public sealed class ApiKeyEntity
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
 }
+
+/// <summary>One administrative request (tenant, user or key created, changed or revoked), allowed or refused.</summary>
+public sealed class AuditEntryEntity
+{
+    public long Id { get; set; }
+    public DateTime At { get; set; }
+
+    /// <summary>What was attempted: <c>tenant.create</c>, <c>user.update</c>, <c>key.revoke</c>, …</summary>
+    public required string Action { get; set; }
+    public required string Method { get; set; }
+    public required string Path { get; set; }
+
+    /// <summary>What the request acted on (<c>/users/123</c>), when the service could tell the caller; the path otherwise.</summary>
+    public string? Target { get; set; }
+
+    /// <summary>The tenant of the caller's user; null when the request carried no valid key.</summary>
+    public long? ActorTenantId { get; set; }
+    public long? ActorUserId { get; set; }
+    public long? ActorKeyId { get; set; }
+    public string? ActorKeyPrefix { get; set; }
+
+    /// <summary>The tenant the target belongs to, set only once the caller was allowed to see it.</summary>
+    public long? TargetTenantId { get; set; }
+
+    /// <summary>The HTTP status the request was answered with.</summary>
+    public int Status { get; set; }
+}

@@ -10,6 +10,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
     public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<TenantEntity> Tenants => Set<TenantEntity>();
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
+    public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -74,6 +75,18 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             key.HasIndex(k => k.Prefix);
             key.HasIndex(k => k.UserId);
             key.HasOne(k => k.User).WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<AuditEntryEntity>(entry =>
+        {
+            entry.ToTable("audit_entries");
+            entry.Property(e => e.Action).HasMaxLength(32);
+            entry.Property(e => e.Method).HasMaxLength(16);
+            entry.Property(e => e.Path).HasMaxLength(2_000);
+            entry.Property(e => e.Target).HasMaxLength(2_000);
+            entry.Property(e => e.ActorKeyPrefix).HasMaxLength(16);
+            entry.HasIndex(e => e.At);
+            entry.HasIndex(e => new { e.ActorTenantId, e.At });
+            entry.HasIndex(e => new { e.TargetTenantId, e.At });
         });
     }
 }

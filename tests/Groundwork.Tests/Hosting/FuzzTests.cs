@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Groundwork.Tests.Hosting;
 
 /// <summary>
-/// Requests generated from the service's own OpenAPI document — valid ones and thousands of mutations — must never get a 5xx,
+/// Requests generated from the service's own OpenAPI document — valid ones and thousands of mutations, sent with the operator's
+/// key, and odd Authorization headers — must never get a 5xx,
 /// an error without problem details, a body naming .NET types or server paths, or a slow answer. The service runs the built-in
 /// <c>local</c> model; gpt-4 and claude-3 stay configured without keys, so their documented 503 naming the missing setting passes
 /// (see <see cref="ResponseOracle"/>). A failure prints the smallest reproducers, grouped by mutation class.
@@ -33,7 +34,7 @@ public sealed class FuzzTests
         var ids = await SeedAsync(app);
         using var client = app.CreateClient();
         var api = ApiDescription.Parse(await client.GetStringAsync("/openapi/v1.json", cancellationToken));
-        var generator = new CaseGenerator(api, new FuzzOptions { Seed = Seed, KnownIds = ids });
+        var generator = new CaseGenerator(api, new FuzzOptions { Seed = Seed, KnownIds = ids, Authorization = $"Bearer {app.OperatorKey}" });
 
         var report = await new FuzzRunner(client, new ResponseOracle()) { Concurrency = 2 }.RunAsync(generator.Systematic().Concat(generator.Randomized().Take(1_500)), cancellationToken);
 
@@ -54,8 +55,9 @@ public sealed class FuzzTests
         var endpoint = new IPEndPoint(IPAddress.Parse(address.Host.Trim('[', ']')), address.Port);
         Assert.True(IPAddress.IsLoopback(endpoint.Address), $"the test server listens on {address}, not loopback");
         using var client = new HttpClient { BaseAddress = new Uri($"http://{endpoint}") };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", app.OperatorKey);
         var api = ApiDescription.Parse(await client.GetStringAsync("/openapi/v1.json", cancellationToken));
-        var cases = new CaseGenerator(api, new FuzzOptions { Seed = Seed }).RawSocket().ToList();
+        var cases = new CaseGenerator(api, new FuzzOptions { Seed = Seed, Authorization = $"Bearer {app.OperatorKey}" }).RawSocket().ToList();
 
         var report = await new FuzzRunner(client, new ResponseOracle()) { RawEndpoint = endpoint, Concurrency = 2, Timeout = TimeSpan.FromSeconds(10) }
             .RunAsync(cases, cancellationToken);

@@ -19,11 +19,13 @@ public sealed class HeadRequestTests : AppTest
         var user = await Client.PostAsJsonAsync("/users", new { email = "head@example.com", name = "Head" }, GroundworkApp.Json, Cancellation);
         var userId = (await user.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetInt64();
         var documentId = await App.AddDocumentAsync("Head", "A document to read with HEAD.");
+        var tenantId = (await Client.GetFromJsonAsync<JsonElement>("/me", Cancellation)).GetProperty("tenant").GetProperty("id").GetInt64();
 
         var document = await Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Cancellation);
         var routes = document.GetProperty("paths").EnumerateObject()
             .Where(path => path.Value.TryGetProperty("get", out _))
-            .Select(path => path.Name.Replace("/documents/{id}", $"/documents/{documentId}").Replace("/users/{id}", $"/users/{userId}"))
+            .Select(path => path.Name.Replace("/documents/{id}", $"/documents/{documentId}").Replace("/users/{id}", $"/users/{userId}")
+                .Replace("/tenants/{id}", $"/tenants/{tenantId}"))
             .Concat(["/health/live", "/health/ready", "/openapi/v1.json", "/docs", "/docs/"])
             .ToList();
         Assert.Contains("/documents/stats", routes);
