@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Groundwork.Infrastructure.Migrations
 {
     [DbContext(typeof(GroundworkDbContext))]
-    [Migration("20261202061640_AuditLog")]
+    [Migration("20261202070844_AuditLog")]
     partial class AuditLog
     {
         /// <inheritdoc />
@@ -370,24 +370,6 @@ namespace Groundwork.Infrastructure.Migrations
                         .IsRequired();
 
                     b.Navigation("Document");
-                });
-
-            modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Groundwork.Infrastructure.UserEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
