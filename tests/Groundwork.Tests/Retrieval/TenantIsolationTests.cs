@@ -174,7 +174,7 @@ public sealed class TenantIsolationTests
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
             // Everything but the trace id, with the requested id written as a placeholder.
-            return string.Join("|", body.EnumerateObject().Where(p => p.Name != "traceId")
+            return string.Join("|", body.EnumerateObject().Where(p => p.Name is not ("traceId" or "trace_id"))
                 .Select(p => p.Name + "=" + p.Value.ToString().Replace(requested.ToString(System.Globalization.CultureInfo.InvariantCulture), "{id}")));
         }
 
