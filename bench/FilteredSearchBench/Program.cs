@@ -45,6 +45,8 @@ exact.Upsert(ids, data);
 var folder = Directory.CreateTempSubdirectory("filtered-search-bench");
 var storage = Options.Create(new StorageOptions { Path = folder.FullName });
 await CreateDatabaseAsync(storage.Value, size);
+// The rows are written without a tenant, so they all belong to tenant 0 (the column's default).
+const long BenchTenant = 0;
 var store = new ChunkStore(storage);
 
 var unfiltered = Latencies(queries, q => index.Search(q.Span, TopK));
@@ -65,7 +67,7 @@ foreach (var selectivity in selectivities)
         var cpuStarted = ThreadCpu.Microseconds();
         var started = Stopwatch.GetTimestamp();
         // Synchronous underneath (Microsoft.Data.Sqlite has no async I/O), so the thread's CPU time is the query's.
-        matching = store.ChunkIdsMatchingAsync(filter, CancellationToken.None).GetAwaiter().GetResult();
+        matching = store.ChunkIdsMatchingAsync(BenchTenant, filter, CancellationToken.None).GetAwaiter().GetResult();
         sql.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         sqlCpu.Add((ThreadCpu.Microseconds() - cpuStarted) / 1000);
     }
@@ -77,7 +79,7 @@ foreach (var selectivity in selectivities)
     for (var i = 0; i < 20; i++)
     {
         var cpuStarted = ThreadCpu.Microseconds();
-        var sameChunks = store.ChunkIdsMatchingAsync(bySource, CancellationToken.None).GetAwaiter().GetResult();
+        var sameChunks = store.ChunkIdsMatchingAsync(BenchTenant, bySource, CancellationToken.None).GetAwaiter().GetResult();
         sourceCpu.Add((ThreadCpu.Microseconds() - cpuStarted) / 1000);
         if (!sameChunks.SetEquals(matching))
         {

@@ -41,6 +41,13 @@ try
     await using (var connection = new SqliteConnection(InfrastructureRegistration.ConnectionString(storage.Value)))
     {
         await connection.OpenAsync();
+        // Chunks without documents or tenants rows: only the chunks table is read here.
+        await using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA foreign_keys = OFF";
+            await pragma.ExecuteNonQueryAsync();
+        }
+
         await using var transaction = connection.BeginTransaction();
         await using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT INTO chunks (Id, TenantId, DocumentId, Ordinal, StartOffset, EndOffset, Text, HeadingPath, Embedding) " +
