@@ -33,7 +33,8 @@ public sealed class TenantScopedUpgradeTests : DataFolderTest
                 "SELECT name AS Value FROM sqlite_master WHERE type = 'table' AND name GLOB 'chunks_fts_[0-9]*' AND name NOT GLOB '*_*_*_*'").ToListAsync(Ct);
             foreach (var table in perTenant)
             {
-                await db.Database.ExecuteSqlRawAsync("DROP TABLE " + table, Ct);
+                var drop = "DROP TABLE " + table;
+                await db.Database.ExecuteSqlRawAsync(drop, Ct);
             }
 
             Assert.NotEmpty(perTenant);
