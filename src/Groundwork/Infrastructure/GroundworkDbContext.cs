@@ -34,6 +34,8 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
             document.HasIndex(d => new { d.TenantId, d.ExternalId, d.ContentHash });
             document.HasIndex(d => new { d.TenantId, d.ContentHash });
+            // Unique, and what the next intake position is read from (max over it is one index step).
+            document.HasIndex(d => d.Sequence).IsUnique();
             document.HasIndex(d => new { d.Status, d.Sequence });
             document.HasIndex(d => new { d.TenantId, d.Status, d.Sequence });
             document.HasIndex(d => new { d.TenantId, d.Sequence });

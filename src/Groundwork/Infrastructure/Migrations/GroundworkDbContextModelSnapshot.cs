@@ -195,6 +195,9 @@ namespace Groundwork.Infrastructure.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Sequence")
+                        .IsUnique();
+
                     b.HasIndex("Status", "Sequence");
 
                     b.HasIndex("TenantId", "ContentHash");

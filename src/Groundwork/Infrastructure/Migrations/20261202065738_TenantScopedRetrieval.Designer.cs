@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Groundwork.Infrastructure.Migrations
 {
     [DbContext(typeof(GroundworkDbContext))]
-    [Migration("20261202061610_TenantScopedRetrieval")]
+    [Migration("20261202065738_TenantScopedRetrieval")]
     partial class TenantScopedRetrieval
     {
         /// <inheritdoc />
@@ -197,6 +197,9 @@ namespace Groundwork.Infrastructure.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
 
                     b.HasIndex("Status", "Sequence");
 

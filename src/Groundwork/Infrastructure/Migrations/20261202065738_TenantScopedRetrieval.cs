@@ -7,7 +7,7 @@ namespace Groundwork.Infrastructure.Migrations
     /// <summary>
     /// Documents get an intake <c>Sequence</c> (what "newest" means now that ids are random; existing rows keep their
     /// growing ids as it), and the one FTS5 table over every tenant's chunks goes: keyword search has a table per
-    /// tenant (<c>chunks_fts_{tenant}</c>, made at run time by <c>SqliteRetrievalStore</c>, which fills it from the
+    /// tenant (<c>chunks_fts_{tenant}</c>, made at run time by <c>KeywordTables</c>, which fills it from the
     /// tenant's chunks when it first makes it), so BM25's statistics are each tenant's own.
     /// </summary>
     public partial class TenantScopedRetrieval : Migration
@@ -37,6 +37,12 @@ namespace Groundwork.Infrastructure.Migrations
                 DROP TRIGGER IF EXISTS chunks_fts_insert;
                 DROP TABLE IF EXISTS chunks_fts;
                 """);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_documents_Sequence",
+                table: "documents",
+                column: "Sequence",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_documents_Status_Sequence",
@@ -77,6 +83,10 @@ namespace Groundwork.Infrastructure.Migrations
                     INSERT INTO chunks_fts(rowid, Text) VALUES (new.Id, new.Text);
                 END;
                 """);
+            migrationBuilder.DropIndex(
+                name: "IX_documents_Sequence",
+                table: "documents");
+
             migrationBuilder.DropIndex(
                 name: "IX_documents_Status_Sequence",
                 table: "documents");
