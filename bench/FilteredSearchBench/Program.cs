@@ -148,9 +148,9 @@ static async Task CreateDatabaseAsync(StorageOptions storage, int size)
     await connection.OpenAsync();
     await using var transaction = connection.BeginTransaction();
     await using var document = connection.CreateCommand();
-    document.CommandText = "INSERT INTO documents (Id, Title, Text, MetadataJson, TagsJson, Source, ContentHash, Status, ChunksTotal, " +
+    document.CommandText = "INSERT INTO documents (Id, Sequence, Title, Text, MetadataJson, TagsJson, Source, ContentHash, Status, ChunksTotal, " +
                            "ChunksEmbedded, CreatedAt, UploadedAt, UpdatedAt) " +
-                           "VALUES ($id, 'Document', '', $metadata, '[]', $source, $id, 'Ready', 10, 10, $now, $now, $now)";
+                           "VALUES ($id, $id, 'Document', '', $metadata, '[]', $source, $id, 'Ready', 10, 10, $now, $now, $now)";
     var documentId = document.Parameters.Add("$id", SqliteType.Integer);
     var metadata = document.Parameters.Add("$metadata", SqliteType.Text);
     var source = document.Parameters.Add("$source", SqliteType.Text);
