@@ -45,6 +45,8 @@ exact.Upsert(ids, data);
 var folder = Directory.CreateTempSubdirectory("filtered-search-bench");
 var storage = Options.Create(new StorageOptions { Path = folder.FullName });
 await CreateDatabaseAsync(storage.Value, size);
+// The rows are written without a tenant, so they all belong to tenant 0 (the column's default).
+const long BenchTenant = 0;
 var store = new ChunkStore(storage);
 
 var unfiltered = Latencies(queries, q => index.Search(q.Span, TopK));
@@ -65,7 +67,7 @@ foreach (var selectivity in selectivities)
         var cpuStarted = ThreadCpu.Microseconds();
         var started = Stopwatch.GetTimestamp();
         // Synchronous underneath (Microsoft.Data.Sqlite has no async I/O), so the thread's CPU time is the query's.
-        matching = store.ChunkIdsMatchingAsync(filter, CancellationToken.None).GetAwaiter().GetResult();
+        matching = store.ChunkIdsMatchingAsync(BenchTenant, filter, CancellationToken.None).GetAwaiter().GetResult();
         sql.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         sqlCpu.Add((ThreadCpu.Microseconds() - cpuStarted) / 1000);
     }
@@ -77,7 +79,7 @@ foreach (var selectivity in selectivities)
     for (var i = 0; i < 20; i++)
     {
         var cpuStarted = ThreadCpu.Microseconds();
-        var sameChunks = store.ChunkIdsMatchingAsync(bySource, CancellationToken.None).GetAwaiter().GetResult();
+        var sameChunks = store.ChunkIdsMatchingAsync(BenchTenant, bySource, CancellationToken.None).GetAwaiter().GetResult();
         sourceCpu.Add((ThreadCpu.Microseconds() - cpuStarted) / 1000);
         if (!sameChunks.SetEquals(matching))
         {
@@ -146,9 +148,9 @@ static async Task CreateDatabaseAsync(StorageOptions storage, int size)
     await connection.OpenAsync();
     await using var transaction = connection.BeginTransaction();
     await using var document = connection.CreateCommand();
-    document.CommandText = "INSERT INTO documents (Id, Title, Text, MetadataJson, TagsJson, Source, ContentHash, Status, ChunksTotal, " +
+    document.CommandText = "INSERT INTO documents (Id, Sequence, Title, Text, MetadataJson, TagsJson, Source, ContentHash, Status, ChunksTotal, " +
                            "ChunksEmbedded, CreatedAt, UploadedAt, UpdatedAt) " +
-                           "VALUES ($id, 'Document', '', $metadata, '[]', $source, $id, 'Ready', 10, 10, $now, $now, $now)";
+                           "VALUES ($id, $id, 'Document', '', $metadata, '[]', $source, $id, 'Ready', 10, 10, $now, $now, $now)";
     var documentId = document.Parameters.Add("$id", SqliteType.Integer);
     var metadata = document.Parameters.Add("$metadata", SqliteType.Text);
     var source = document.Parameters.Add("$source", SqliteType.Text);

@@ -376,7 +376,7 @@ public static class DocumentsApi
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListDocumentsAsync(
-        GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
+        Caller caller, GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
         string? status = null, [FromQuery(Name = "external_id")] string? externalId = null)
     {
         var errors = new Dictionary<string, string[]>();
@@ -414,7 +414,7 @@ public static class DocumentsApi
             });
         }
 
-        var documents = db.Documents.AsNoTracking();
+        var documents = db.Documents.AsNoTracking().Where(d => d.TenantId == caller.TenantId);
         if (wantedStatus is { } wanted)
         {
             documents = documents.Where(d => d.Status == wanted);
@@ -426,28 +426,31 @@ public static class DocumentsApi
         }
 
         var total = await documents.CountAsync(cancellationToken);
-        var page = await documents.OrderByDescending(d => d.Id).Skip(offset).Take(limit).ToListAsync(cancellationToken);
+        var page = await documents.OrderByDescending(d => d.Sequence).Skip(offset).Take(limit).ToListAsync(cancellationToken);
         return TypedResults.Ok(new DocumentPage([.. page.Select(DocumentSummary.From)], total, offset, limit));
     }
 
     public static async Task<Results<Ok<DocumentSummary>, ProblemHttpResult>> GetDocumentAsync(
-        long id, GroundworkDbContext db, CancellationToken cancellationToken)
+        long id, Caller caller, GroundworkDbContext db, CancellationToken cancellationToken)
     {
-        var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        // Another tenant's document is answered exactly as a missing one.
+        var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.TenantId == caller.TenantId && d.Id == id, cancellationToken);
         return document is null ? NotFound(id) : TypedResults.Ok(DocumentSummary.From(document) with { Text = document.Text });
     }
 
-    public static async Task<Ok<DocumentStats>> GetStatsAsync(GroundworkDbContext db, ChunkIndex index, CancellationToken cancellationToken)
+    public static async Task<Ok<DocumentStats>> GetStatsAsync(
+        Caller caller, GroundworkDbContext db, IRetrievalStore store, CancellationToken cancellationToken)
     {
-        var counts = await db.Documents.GroupBy(d => d.Status).Select(g => new { Status = g.Key, Count = g.Count() })
+        var counts = await db.Documents.Where(d => d.TenantId == caller.TenantId).GroupBy(d => d.Status).Select(g => new { Status = g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
         var byStatus = Enum.GetValues<DocumentStatus>().ToDictionary(s => s, s => counts.GetValueOrDefault(s));
-        return TypedResults.Ok(new DocumentStats(byStatus, await db.Chunks.LongCountAsync(cancellationToken), index.Count));
+        return TypedResults.Ok(new DocumentStats(byStatus, await db.Chunks.LongCountAsync(c => c.TenantId == caller.TenantId, cancellationToken),
+            await store.IndexedCountAsync(caller.TenantId, cancellationToken)));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteDocumentAsync(
-        long id, DocumentCatalog catalog, CancellationToken cancellationToken) =>
-        await catalog.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        long id, Caller caller, DocumentCatalog catalog, CancellationToken cancellationToken) =>
+        await catalog.DeleteAsync(caller.TenantId, id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     private static ProblemHttpResult NotFound(long id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Document not found", detail: $"No document has id {id}.");

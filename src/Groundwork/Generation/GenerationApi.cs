@@ -44,6 +44,6 @@ public static class GenerationApi
     }
 
     public static async Task<Ok<GenerateResponse>> GenerateAsync(
-        ValidatedJson<GenerateRequest> request, GenerationService generation, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await generation.GenerateAsync(request.Value, cancellationToken));
+        ValidatedJson<GenerateRequest> request, Caller caller, GenerationService generation, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await generation.GenerateAsync(caller.TenantId, request.Value, cancellationToken));
 }

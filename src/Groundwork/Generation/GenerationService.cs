@@ -17,12 +17,12 @@ public sealed class GenerationService(
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
 
-    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken)
+    public async Task<GenerateResponse> GenerateAsync(long tenantId, GenerateRequest request, CancellationToken cancellationToken)
     {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
         var settings = searchOptions.Value;
-        var chunks = await search.SearchAsync(request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
+        var chunks = await search.SearchAsync(tenantId, request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
             cancellationToken);
         if (chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain)
         {

@@ -11,7 +11,14 @@ public enum DocumentStatus
 
 public sealed class DocumentEntity
 {
+    /// <summary>Random (<see cref="PublicIdGenerator"/>): an id tells nothing about other tenants' documents.</summary>
     public long Id { get; set; }
+
+    /// <summary>
+    /// Intake order, never shown to clients: what "newest" means (listing, the current version of an external id, the
+    /// queue's order) now that ids are random. Rows taken in before it existed keep their old, growing, ids as theirs.
+    /// </summary>
+    public long Sequence { get; set; }
 
     /// <summary>The tenant the document belongs to: the isolation boundary of every read, write and count.</summary>
     public long TenantId { get; set; }
@@ -62,6 +69,7 @@ public sealed class DocumentEntity
 
 public sealed class ChunkEntity
 {
+    /// <summary>Random, like a document's: search results show it.</summary>
     public long Id { get; set; }
 
     /// <summary>The document's tenant, kept on the chunk so that searches scope by it without a join.</summary>

@@ -25,6 +25,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
         modelBuilder.Entity<DocumentEntity>(document =>
         {
             document.ToTable("documents");
+            document.Property(d => d.Id).HasValueGenerator<PublicIdGenerator>();
             document.Property(d => d.Title).HasMaxLength(500);
             document.Property(d => d.Source).HasMaxLength(2_000);
             document.Property(d => d.ExternalId).HasMaxLength(200);
@@ -34,8 +35,12 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
             document.HasIndex(d => new { d.TenantId, d.ExternalId, d.ContentHash });
             document.HasIndex(d => new { d.TenantId, d.ContentHash });
-            document.HasIndex(d => new { d.Status, d.Id });
-            document.HasIndex(d => new { d.TenantId, d.Status, d.Id });
+            // Unique, and what the next intake position is read from (max over it is one index step).
+            document.HasIndex(d => d.Sequence).IsUnique();
+            document.HasIndex(d => new { d.Status, d.Sequence });
+            document.HasIndex(d => new { d.TenantId, d.Status, d.Sequence });
+            document.HasIndex(d => new { d.TenantId, d.Sequence });
+            document.HasIndex(d => new { d.TenantId, d.ExternalId, d.Sequence });
             document.HasIndex(d => new { d.TenantId, d.CreatedAt });
             document.HasIndex(d => new { d.TenantId, d.Source });
             document.HasMany(d => d.Chunks).WithOne(c => c.Document).HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
@@ -43,6 +48,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
         modelBuilder.Entity<ChunkEntity>(chunk =>
         {
             chunk.ToTable("chunks");
+            chunk.Property(c => c.Id).HasValueGenerator<PublicIdGenerator>();
             chunk.HasIndex(c => new { c.DocumentId, c.Ordinal }).IsUnique();
             chunk.HasIndex(c => c.TenantId);
         });

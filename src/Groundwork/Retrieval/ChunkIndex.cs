@@ -1,205 +1,258 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using Groundwork.Infrastructure;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Groundwork.Retrieval;
 
 /// <summary>
-/// The process's vector index over all chunks. SQLite is the source of truth: at start-up the saved index is used
-/// only if its manifest matches the chunks in the database, otherwise it is rebuilt from the stored embeddings.
-/// Changes are saved in the background and on shutdown; a crash before a save only costs a rebuild.
+/// The vector indexes of the chunks, one per tenant: a search walks only its tenant's graph, so a tenant's top k are
+/// its own best k whatever other tenants hold, and its recall and speed depend on its own size alone.
+/// SQLite is the source of truth: a tenant's index is loaded (or rebuilt from its stored embeddings when the saved
+/// one does not match its chunks) the first time it is needed; <see cref="ChunkIndexHost"/> loads every tenant's at
+/// start-up. Changes are saved per tenant in the background and on shutdown; a crash before a save only costs a rebuild.
 /// </summary>
 public sealed class ChunkIndex(
-    IServiceScopeFactory scopes,
     IOptions<StorageOptions> storage,
     IOptions<VectorIndexOptions> indexOptions,
     ILogger<ChunkIndex> logger) : IDisposable
 {
     private const int RebuildBatchSize = 2_000;
 
-    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _writeLock = new();
-    private IVectorIndex? _index;
-    private ChunkSetStamp _stamp = ChunkSetStamp.Empty;
-    private bool _dirty;
+    /// <summary>The id sum of a stamp is taken modulo this prime, so that it cannot overflow: ids are random 53-bit numbers.</summary>
+    private const long IdSumModulus = 2_147_483_647;
 
-    public bool IsLoaded => _loaded.Task.IsCompletedSuccessfully;
+    private readonly string _connectionString = InfrastructureRegistration.ConnectionString(storage.Value);
+    private readonly ConcurrentDictionary<long, Lazy<Task<TenantIndex>>> _tenants = new();
+    private readonly TaskCompletionSource _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public long Count => _index?.Count ?? 0;
+    /// <summary>True once every tenant's index that existed at start-up is loaded.</summary>
+    public bool IsLoaded => _warmedUp.Task.IsCompletedSuccessfully;
 
-    private string IndexFile => storage.Value.VectorIndexFile;
-    private string ManifestFile => storage.Value.VectorIndexFile + ".manifest.json";
+    /// <summary>Vectors indexed over every loaded tenant: for the health check only, never shown to a tenant.</summary>
+    public long TotalCount => _tenants.Values.Where(t => t.Value.IsCompletedSuccessfully).Sum(t => t.Value.Result.Count);
 
-    public async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>Loads the index of every tenant that has chunks.</summary>
+    public async Task LoadAllAsync(CancellationToken cancellationToken)
     {
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-            var expected = await ChunkSetStamp.ReadAsync(db, maxId: null, cancellationToken);
-            var (index, how) = await TryLoadSavedAsync(db, expected, cancellationToken) is { } saved
-                ? saved
-                : (await RebuildAsync(db, afterId: 0, index: null, cancellationToken), "rebuilt from the database");
-            lock (_writeLock)
+            var tenantIds = new List<long>();
+            await using (var connection = await OpenAsync(cancellationToken))
             {
-                _index = index;
-                _stamp = expected;
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT DISTINCT TenantId FROM chunks";
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    tenantIds.Add(reader.GetInt64(0));
+                }
             }
 
-            logger.LogInformation("Vector index ready: {Count} chunks, {How} in {Elapsed} ms", expected.Count, how,
+            foreach (var tenantId in tenantIds)
+            {
+                await TenantAsync(tenantId, cancellationToken);
+            }
+
+            logger.LogInformation("Vector indexes ready: {Tenants} tenants, {Count} chunks in {Elapsed} ms", tenantIds.Count, TotalCount,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            _loaded.TrySetResult();
+            _warmedUp.TrySetResult();
         }
         catch (Exception exception)
         {
-            _loaded.TrySetException(exception);
+            _warmedUp.TrySetException(exception);
             throw;
         }
     }
 
-    public async Task<IReadOnlyList<VectorMatch>> SearchAsync(ReadOnlyMemory<float> query, int topK, CancellationToken cancellationToken)
-    {
-        if (!_loaded.Task.IsCompleted)
-        {
-            await _loaded.Task.WaitAsync(cancellationToken);
-        }
+    public async Task<long> CountAsync(long tenantId, CancellationToken cancellationToken) =>
+        (await TenantAsync(tenantId, cancellationToken)).Count;
 
-        return _index is { } index ? index.Search(query.Span, topK) : [];
-    }
+    public async Task<IReadOnlyList<VectorMatch>> SearchAsync(long tenantId, ReadOnlyMemory<float> query, int topK, CancellationToken cancellationToken) =>
+        (await TenantAsync(tenantId, cancellationToken)).Index is { } index ? index.Search(query.Span, topK) : [];
 
     /// <inheritdoc cref="IVectorIndex.SearchExactly"/>
-    public async Task<IReadOnlyList<VectorMatch>> SearchExactlyAsync(ReadOnlyMemory<float> query, int topK,
-        IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken)
-    {
-        await _loaded.Task.WaitAsync(cancellationToken);
-        return _index is { } index ? index.SearchExactly(query.Span, topK, chunkIds) : [];
-    }
+    public async Task<IReadOnlyList<VectorMatch>> SearchExactlyAsync(long tenantId, ReadOnlyMemory<float> query, int topK,
+        IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken) =>
+        (await TenantAsync(tenantId, cancellationToken)).Index is { } index ? index.SearchExactly(query.Span, topK, chunkIds) : [];
 
     /// <inheritdoc cref="IVectorIndex.SearchFiltered"/>
-    public async Task<IReadOnlyList<VectorMatch>> SearchFilteredAsync(ReadOnlyMemory<float> query, int topK,
-        IReadOnlySet<long> chunkIds, CancellationToken cancellationToken)
-    {
-        await _loaded.Task.WaitAsync(cancellationToken);
-        return _index is { } index ? index.SearchFiltered(query.Span, topK, chunkIds) : [];
-    }
+    public async Task<IReadOnlyList<VectorMatch>> SearchFilteredAsync(long tenantId, ReadOnlyMemory<float> query, int topK,
+        IReadOnlySet<long> chunkIds, CancellationToken cancellationToken) =>
+        (await TenantAsync(tenantId, cancellationToken)).Index is { } index ? index.SearchFiltered(query.Span, topK, chunkIds) : [];
 
-    /// <summary>Adds the given chunks and removes others in one step, so a search sees either the old or the new set.</summary>
-    public async Task ReplaceAsync(IReadOnlyList<long> addedChunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors,
-        IReadOnlyCollection<long> removedChunkIds, CancellationToken cancellationToken)
+    /// <summary>Adds the given chunks of a tenant; a search sees them from now on.</summary>
+    public async Task AddAsync(long tenantId, IReadOnlyList<long> chunkIds, IReadOnlyList<ReadOnlyMemory<float>> vectors, CancellationToken cancellationToken)
     {
-        await _loaded.Task.WaitAsync(cancellationToken);
-        lock (_writeLock)
+        if (chunkIds.Count == 0)
         {
-            if (addedChunkIds.Count > 0)
-            {
-                _index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
-                _index.Upsert(addedChunkIds, vectors);
-                _stamp = _stamp.Add(addedChunkIds);
-            }
+            return;
+        }
 
-            if (removedChunkIds.Count > 0)
-            {
-                _index?.Remove(removedChunkIds);
-                _stamp = _stamp.Remove(removedChunkIds);
-            }
-
-            _dirty = true;
+        var tenant = await TenantAsync(tenantId, cancellationToken);
+        lock (tenant.WriteLock)
+        {
+            tenant.Index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
+            tenant.Index.Upsert(chunkIds, vectors);
+            tenant.Stamp = tenant.Stamp.Add(chunkIds);
+            tenant.Dirty = true;
         }
     }
 
-    public async Task RemoveAsync(IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken)
+    public async Task RemoveAsync(long tenantId, IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken)
     {
-        await _loaded.Task.WaitAsync(cancellationToken);
-        lock (_writeLock)
+        if (chunkIds.Count == 0)
         {
-            _index?.Remove(chunkIds);
-            _stamp = _stamp.Remove(chunkIds);
-            _dirty = true;
+            return;
+        }
+
+        var tenant = await TenantAsync(tenantId, cancellationToken);
+        lock (tenant.WriteLock)
+        {
+            tenant.Index?.Remove(chunkIds);
+            tenant.Stamp = tenant.Stamp.Remove(chunkIds);
+            tenant.Dirty = true;
         }
     }
 
-    /// <summary>Writes the index and its manifest if anything changed since the last save.</summary>
+    /// <summary>Writes each loaded tenant's index and manifest if anything changed since its last save.</summary>
     public void SaveIfChanged()
     {
-        lock (_writeLock)
+        foreach (var (tenantId, lazy) in _tenants)
         {
-            if (!_dirty || _index is null)
+            if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully)
             {
-                return;
+                continue;
             }
 
-            _index.Save(IndexFile);
-            var manifest = new IndexManifest(_index.Dimensions, _stamp.Count, _stamp.IdSum, _stamp.MaxId);
-            var temporary = ManifestFile + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(manifest));
-            File.Move(temporary, ManifestFile, overwrite: true);
-            _dirty = false;
+            var tenant = lazy.Value.Result;
+            lock (tenant.WriteLock)
+            {
+                if (!tenant.Dirty || tenant.Index is null)
+                {
+                    continue;
+                }
+
+                tenant.Index.Save(IndexFile(tenantId));
+                var manifest = new IndexManifest(tenant.Index.Dimensions, tenant.Stamp.Count, tenant.Stamp.IdSum);
+                var temporary = ManifestFile(tenantId) + ".tmp";
+                File.WriteAllText(temporary, JsonSerializer.Serialize(manifest));
+                File.Move(temporary, ManifestFile(tenantId), overwrite: true);
+                tenant.Dirty = false;
+            }
         }
     }
 
-    public void Dispose() => _index?.Dispose();
-
-    /// <summary>
-    /// The saved index when it matches the database; also when the database only has chunks added after the save
-    /// (the usual state after a crash: ids only grow), which are then added to it instead of rebuilding everything.
-    /// </summary>
-    private async Task<(IVectorIndex Index, string How)?> TryLoadSavedAsync(
-        GroundworkDbContext db, ChunkSetStamp expected, CancellationToken cancellationToken)
+    public void Dispose()
     {
-        if (!File.Exists(IndexFile) || !File.Exists(ManifestFile))
+        foreach (var lazy in _tenants.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                lazy.Value.Result.Index?.Dispose();
+            }
+        }
+    }
+
+    private string IndexFile(long tenantId) => storage.Value.VectorIndexFile + ".t" + tenantId.ToString(CultureInfo.InvariantCulture);
+
+    private string ManifestFile(long tenantId) => IndexFile(tenantId) + ".manifest.json";
+
+    private async Task<TenantIndex> TenantAsync(long tenantId, CancellationToken cancellationToken)
+    {
+        var lazy = _tenants.GetOrAdd(tenantId, id => new Lazy<Task<TenantIndex>>(() => LoadAsync(id)));
+        var task = lazy.Value;
+        if (task.IsFaulted)
+        {
+            // A failed load (the database was busy, say) is tried again by the next caller rather than remembered.
+            _tenants.TryRemove(new KeyValuePair<long, Lazy<Task<TenantIndex>>>(tenantId, lazy));
+        }
+
+        return task.IsCompletedSuccessfully ? task.Result : await task.WaitAsync(cancellationToken);
+    }
+
+    private async Task<TenantIndex> LoadAsync(long tenantId)
+    {
+        await Task.Yield();
+        await using var connection = await OpenAsync(CancellationToken.None);
+        var expected = await ReadStampAsync(connection, tenantId);
+        if (expected.Count == 0)
+        {
+            return new TenantIndex { Stamp = expected };
+        }
+
+        if (TryLoadSaved(tenantId, expected) is { } saved)
+        {
+            return new TenantIndex { Index = saved, Stamp = expected };
+        }
+
+        var index = await RebuildAsync(connection, tenantId);
+        return new TenantIndex { Index = index, Stamp = expected, Dirty = true };
+    }
+
+    private IVectorIndex? TryLoadSaved(long tenantId, ChunkSetStamp expected)
+    {
+        var indexFile = IndexFile(tenantId);
+        if (!File.Exists(indexFile) || !File.Exists(ManifestFile(tenantId)))
         {
             return null;
         }
 
         try
         {
-            var manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(ManifestFile));
+            var manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(ManifestFile(tenantId)));
             if (manifest is null)
             {
                 return null;
             }
 
-            var matches = manifest.ChunkCount == expected.Count && manifest.ChunkIdSum == expected.IdSum;
-            if (!matches)
+            // Ids are random, so "only chunks added since the save" cannot be told from the ids any more (the old
+            // global index kept the highest id for that): a tenant whose saved index differs is rebuilt, which costs
+            // that tenant's chunks only.
+            if (manifest.ChunkCount != expected.Count || manifest.ChunkIdSum != expected.IdSum)
             {
-                var savedPart = await ChunkSetStamp.ReadAsync(db, manifest.MaxChunkId, cancellationToken);
-                if (manifest.MaxChunkId == 0 || savedPart.Count != manifest.ChunkCount || savedPart.IdSum != manifest.ChunkIdSum)
-                {
-                    logger.LogWarning("Saved vector index is stale ({Saved} chunks, database has {Expected}); rebuilding",
-                        manifest.ChunkCount, expected.Count);
-                    return null;
-                }
+                logger.LogWarning("Saved vector index of tenant {TenantId} is stale ({Saved} chunks, database has {Expected}); rebuilding",
+                    tenantId, manifest.ChunkCount, expected.Count);
+                return null;
             }
 
-            var index = UsearchVectorIndex.Load(IndexFile, manifest.Dimensions, indexOptions.Value);
-            if (matches)
-            {
-                return (index, "loaded from " + IndexFile);
-            }
-
-            await RebuildAsync(db, manifest.MaxChunkId, index, cancellationToken);
-            return (index, $"loaded from {IndexFile} with {expected.Count - manifest.ChunkCount} chunks added since it was saved");
+            return UsearchVectorIndex.Load(indexFile, manifest.Dimensions, indexOptions.Value);
         }
         catch (Exception exception) when (exception is VectorIndexLoadException or JsonException or IOException)
         {
-            logger.LogWarning(exception, "Saved vector index could not be read; rebuilding");
+            logger.LogWarning(exception, "Saved vector index of tenant {TenantId} could not be read; rebuilding", tenantId);
             return null;
         }
     }
 
-    /// <summary>Adds the stored embeddings of the chunks with ids above <paramref name="afterId"/> to <paramref name="index"/> (or a new one).</summary>
-    private async Task<IVectorIndex?> RebuildAsync(GroundworkDbContext db, long afterId, IVectorIndex? index, CancellationToken cancellationToken)
+    private async Task<IVectorIndex?> RebuildAsync(SqliteConnection connection, long tenantId)
     {
+        IVectorIndex? index = null;
         var ids = new List<long>(RebuildBatchSize);
         var vectors = new List<ReadOnlyMemory<float>>(RebuildBatchSize);
-        await foreach (var chunk in db.Chunks.AsNoTracking().Where(c => c.Id > afterId).OrderBy(c => c.Id)
-                           .Select(c => new { c.Id, c.Embedding }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Id, Embedding FROM chunks WHERE TenantId = $tenant";
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
         {
-            ids.Add(chunk.Id);
-            vectors.Add(EmbeddingCodec.ToVector(chunk.Embedding));
+            ids.Add(reader.GetInt64(0));
+            vectors.Add(EmbeddingCodec.ToVector((byte[])reader.GetValue(1)));
             if (ids.Count == RebuildBatchSize)
+            {
+                Flush();
+            }
+        }
+
+        Flush();
+        return index;
+
+        void Flush()
+        {
+            if (ids.Count > 0)
             {
                 index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
                 index.Upsert(ids, vectors);
@@ -207,40 +260,43 @@ public sealed class ChunkIndex(
                 vectors.Clear();
             }
         }
-
-        if (ids.Count > 0)
-        {
-            index ??= UsearchVectorIndex.Create(vectors[0].Length, indexOptions.Value);
-            index.Upsert(ids, vectors);
-            _dirty = true;
-        }
-
-        _dirty |= afterId == 0 && index is not null;
-        return index;
     }
 
-    private sealed record IndexManifest(int Dimensions, long ChunkCount, long ChunkIdSum, long MaxChunkId = 0);
-
-    /// <summary>
-    /// A cheap fingerprint of the set of chunk ids, to tell whether a saved index matches the database.
-    /// <see cref="MaxId"/> is the highest id ever added (removals leave it), which is enough to find chunks added later.
-    /// </summary>
-    private readonly record struct ChunkSetStamp(long Count, long IdSum, long MaxId)
+    private static async Task<ChunkSetStamp> ReadStampAsync(SqliteConnection connection, long tenantId)
     {
-        public static readonly ChunkSetStamp Empty = new(0, 0, 0);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*), coalesce(sum(Id % {IdSumModulus}), 0) FROM chunks WHERE TenantId = $tenant";
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new ChunkSetStamp(reader.GetInt64(0), reader.GetInt64(1) % IdSumModulus);
+    }
 
-        /// <summary>The stamp of the stored chunks, or of those with ids up to <paramref name="maxId"/>.</summary>
-        public static async Task<ChunkSetStamp> ReadAsync(GroundworkDbContext db, long? maxId, CancellationToken cancellationToken)
-        {
-            var chunks = maxId is { } limit ? db.Chunks.Where(c => c.Id <= limit) : db.Chunks;
-            var count = await chunks.LongCountAsync(cancellationToken);
-            return count == 0
-                ? Empty
-                : new ChunkSetStamp(count, await chunks.SumAsync(c => c.Id, cancellationToken), await chunks.MaxAsync(c => c.Id, cancellationToken));
-        }
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
 
-        public ChunkSetStamp Add(IReadOnlyCollection<long> ids) => new(Count + ids.Count, IdSum + ids.Sum(), Math.Max(MaxId, ids.Max()));
+    private sealed class TenantIndex
+    {
+        public Lock WriteLock { get; } = new();
+        public IVectorIndex? Index { get; set; }
+        public ChunkSetStamp Stamp { get; set; }
+        public bool Dirty { get; set; }
+        public long Count => Index?.Count ?? 0;
+    }
 
-        public ChunkSetStamp Remove(IReadOnlyCollection<long> ids) => new(Count - ids.Count, IdSum - ids.Sum(), MaxId);
+    private sealed record IndexManifest(int Dimensions, long ChunkCount, long ChunkIdSum);
+
+    /// <summary>A cheap fingerprint of a tenant's set of chunk ids (count and id sum modulo a prime), to tell whether a saved index matches the database.</summary>
+    private readonly record struct ChunkSetStamp(long Count, long IdSum)
+    {
+        public ChunkSetStamp Add(IReadOnlyCollection<long> ids) => new(Count + ids.Count, Mod(IdSum + ids.Sum(id => id % IdSumModulus)));
+
+        public ChunkSetStamp Remove(IReadOnlyCollection<long> ids) => new(Count - ids.Count, Mod(IdSum - ids.Sum(id => id % IdSumModulus)));
+
+        private static long Mod(long value) => ((value % IdSumModulus) + IdSumModulus) % IdSumModulus;
     }
 }

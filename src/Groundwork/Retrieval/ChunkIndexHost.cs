@@ -2,14 +2,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Groundwork.Retrieval;
 
-/// <summary>Loads the <see cref="ChunkIndex"/> in the background at start-up, saves it periodically and on shutdown.</summary>
+/// <summary>Loads every tenant's <see cref="ChunkIndex"/> in the background at start-up, saves it periodically and on shutdown.</summary>
 public sealed class ChunkIndexHost(ChunkIndex index, ILogger<ChunkIndexHost> logger) : BackgroundService
 {
     private static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await index.LoadAsync(stoppingToken);
+        await index.LoadAllAsync(stoppingToken);
         using var timer = new PeriodicTimer(SaveInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -38,6 +38,6 @@ public sealed class ChunkIndexHealthCheck(ChunkIndex index) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(index.IsLoaded
-            ? HealthCheckResult.Healthy($"{index.Count} chunks indexed")
+            ? HealthCheckResult.Healthy($"{index.TotalCount} chunks indexed")
             : HealthCheckResult.Unhealthy("The vector index is still loading"));
 }

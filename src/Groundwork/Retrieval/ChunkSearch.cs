@@ -77,19 +77,18 @@ public sealed class SearchOptions
 }
 
 /// <summary>
-/// Finds chunks by meaning (vector), by words (BM25 over FTS5) or both, fused by reciprocal rank:
+/// Finds a tenant's chunks by meaning (vector), by words (BM25 over FTS5) or both, fused by reciprocal rank:
 /// score = Σ weight / (k + rank) over the rankings a chunk appears in.
-/// A filter is applied inside each search, never to its results, so top-k is filled with matching chunks.
+/// The tenant and the filter are applied inside each search (<see cref="IRetrievalStore"/>), never to its results, so
+/// top-k is filled with the tenant's matching chunks.
 /// Every result then gets its relevance, and those below the bar are dropped (ordering stays by score).
 /// </summary>
 public sealed class ChunkSearch(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
-    ChunkIndex index,
-    ChunkStore store,
-    KeywordSearch keywords,
+    IRetrievalStore store,
     IOptions<SearchOptions> options)
 {
-    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(string query, int topK, SearchMode mode, SearchFilter? filter,
+    public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(long tenantId, string query, int topK, SearchMode mode, SearchFilter? filter,
         double minRelevance, CancellationToken cancellationToken)
     {
         var condition = filter is { Conditions.Count: > 0 } ? SqlDocumentFilter.From(filter) : null;
@@ -99,10 +98,10 @@ public sealed class ChunkSearch(
         // The keyword side runs while the query is being embedded.
         var byWords = mode == SearchMode.Vector
             ? null
-            : Task.Run(() => keywords.SearchAsync(query, candidates, fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition,
+            : Task.Run(() => store.SearchByWordsAsync(tenantId, query, candidates, fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition,
                 cancellationToken), cancellationToken);
         var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken);
-        var byMeaning = mode == SearchMode.Keyword ? [] : await VectorAsync(embedding, candidates, condition, cancellationToken);
+        var byMeaning = mode == SearchMode.Keyword ? [] : await store.SearchByMeaningAsync(tenantId, embedding, candidates, condition, cancellationToken);
         var ranked = mode switch
         {
             SearchMode.Vector => byMeaning,
@@ -116,7 +115,7 @@ public sealed class ChunkSearch(
             return [];
         }
 
-        var rows = await store.GetAsync(ranked, cancellationToken);
+        var rows = await store.GetChunksAsync(tenantId, ranked, cancellationToken);
         // The vector ranking has the cosine of most results already; only chunks found by their words alone are scored.
         var similarities = new Dictionary<long, double>(byMeaning.Count + ranked.Count);
         foreach (var match in byMeaning)
@@ -127,14 +126,14 @@ public sealed class ChunkSearch(
         var unscored = ranked.Where(match => !similarities.ContainsKey(match.ChunkId)).Select(match => match.ChunkId).ToList();
         if (unscored.Count > 0)
         {
-            foreach (var match in await index.SearchExactlyAsync(embedding, unscored.Count, unscored, cancellationToken))
+            foreach (var match in await store.ScoreAsync(tenantId, embedding, unscored, cancellationToken))
             {
                 similarities[match.ChunkId] = match.Score;
             }
         }
 
         // After the keyword search, which counted the same words: their weights come from its cache.
-        var weights = await keywords.WordWeightsAsync(words, cancellationToken);
+        var weights = await store.WordWeightsAsync(tenantId, words, cancellationToken);
 
         // A chunk deleted between search and lookup is skipped rather than cited.
         var results = new List<RetrievedChunk>(ranked.Count);
@@ -151,32 +150,6 @@ public sealed class ChunkSearch(
         }
 
         return results;
-    }
-
-    private async Task<IReadOnlyList<VectorMatch>> VectorAsync(ReadOnlyMemory<float> embedding, int count, SqlDocumentFilter? filter,
-        CancellationToken cancellationToken)
-    {
-        if (filter is null)
-        {
-            return await index.SearchAsync(embedding, count, cancellationToken);
-        }
-
-        var chunkIds = await store.ChunkIdsMatchingAsync(filter, cancellationToken);
-        if (chunkIds.Count == 0)
-        {
-            return [];
-        }
-
-        if (chunkIds.Count <= options.Value.ExactSearchMaxChunks)
-        {
-            return await index.SearchExactlyAsync(embedding, count, chunkIds, cancellationToken);
-        }
-
-        // The graph search can stop before reaching enough matching chunks when they are few or far from the query.
-        var found = await index.SearchFilteredAsync(embedding, count, chunkIds, cancellationToken);
-        return found.Count >= Math.Min(count, chunkIds.Count)
-            ? found
-            : await index.SearchExactlyAsync(embedding, count, chunkIds, cancellationToken);
     }
 
     private List<VectorMatch> Fuse(IReadOnlyList<VectorMatch> vector, IReadOnlyList<VectorMatch> keyword, int topK)

@@ -20,25 +20,29 @@ namespace Groundwork.Retrieval;
 /// at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks together (the rarest one at least), by BM25 over
 /// those words. Frequent words weigh little in BM25 anyway.</item>
 /// </list>
-/// Either step ranks at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks: when more contain its words,
-/// the most recently added of them (chunk ids only grow). Words that common carry little BM25 weight, and the cost of
-/// a query would otherwise grow with the corpus (65 ms for four words in 58 % of 100,000 chunks).
+/// Either step ranks at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks: when more contain its words, a
+/// fixed sample of them, those with the highest ids. Ids used to grow, which made that "the most recently added"; now
+/// they are random, so the window is a pseudo-random but stable sample (the same query gets the same window until the
+/// tenant's chunks change). Words that common carry little BM25 weight, and the cost of a query would otherwise grow
+/// with the corpus (65 ms for four words in 58 % of 100,000 chunks).
 /// Only the first <see cref="MaxQueryWords"/> distinct words count.
 /// English function words are left out (unless the query has nothing else), and so are words no chunk contains and,
 /// while rarer ones remain, words in more than half of the chunks (BM25 weighs them at zero).
 /// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>: it only steers the
 /// plan, so a slightly old count costs at most some speed. A word no chunk contains is never remembered as such.
+/// Everything is per tenant: each has its own FTS5 table (<see cref="KeywordTables"/>: its own BM25 statistics), its
+/// own chunk count for the half-of-the-chunks rule and its own cache of word counts.
 /// </remarks>
-public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOptions> storage, IOptions<SearchOptions> options)
+public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables, IOptions<StorageOptions> storage, IOptions<SearchOptions> options)
 {
     /// <summary>Distinct words of a query that are searched for; the rest are ignored.</summary>
     public const int MaxQueryWords = 32;
 
-    private const int WordCountCapacity = 50_000;
+    private const int WordCountCapacity = 10_000;
     private static readonly TimeSpan WordCountLifetime = TimeSpan.FromSeconds(30);
 
     private readonly string _connectionString = InfrastructureRegistration.ConnectionString(storage.Value);
-    private readonly ConcurrentDictionary<string, (long Chunks, long CountedAt)> _chunksWithWord = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<long, ConcurrentDictionary<string, (long Chunks, long CountedAt)>> _chunksWithWord = new();
 
     /// <summary>
     /// Up to <paramref name="limit"/> chunks for <paramref name="query"/>, chunks with every word first. The second
@@ -46,7 +50,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
     /// With a <paramref name="filter"/>, only chunks whose document meets it are considered: the condition is part of
     /// each query, so the limit is filled with matching chunks.
     /// </summary>
-    public async Task<IReadOnlyList<VectorMatch>> SearchAsync(string query, int limit, int fillTo, SqlDocumentFilter? filter,
+    public async Task<IReadOnlyList<VectorMatch>> SearchAsync(long tenantId, string query, int limit, int fillTo, SqlDocumentFilter? filter,
         CancellationToken cancellationToken)
     {
         var allWords = WordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -60,11 +64,15 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
 
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        if (!await tables.ExistsAsync(connection, tenantId, cancellationToken))
+        {
+            return [];
+        }
 
         var words = new List<(string Word, long Chunks)>(candidates.Count);
         foreach (var word in candidates)
         {
-            var chunks = await ChunksWithWordAsync(connection, word, cancellationToken);
+            var chunks = await ChunksWithWordAsync(connection, tenantId, word, cancellationToken);
             if (chunks > 0)
             {
                 words.Add((word, chunks));
@@ -78,7 +86,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
 
         // FTS5's BM25 gives a word found in more than half of the chunks no weight (its idf is clamped to ~0), yet
         // still walks the word's whole list of chunks on every query: leave such words out while others remain.
-        var chunkCount = index.Count;
+        var chunkCount = await index.CountAsync(tenantId, cancellationToken);
         if (words.Exists(word => word.Chunks * 2 <= chunkCount))
         {
             words.RemoveAll(word => word.Chunks * 2 > chunkCount);
@@ -86,7 +94,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
 
         words.Sort((a, b) => a.Chunks.CompareTo(b.Chunks));
         var maxScored = options.Value.KeywordMaxScoredRows;
-        var found = await RankAsync(connection, string.Join(" AND ", words.Select(w => Quote(w.Word))), limit,
+        var found = await RankAsync(connection, tenantId, string.Join(" AND ", words.Select(w => Quote(w.Word))), limit,
             mayMatchMoreThanMax: words[0].Chunks > maxScored, filter, cancellationToken);
         if (found.Count >= Math.Min(fillTo, limit) || words.Count == 1)
         {
@@ -101,7 +109,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
             rarest.Add(words[i].Word);
         }
 
-        var some = await RankAsync(connection, string.Join(" OR ", rarest.Select(Quote)), limit,
+        var some = await RankAsync(connection, tenantId, string.Join(" OR ", rarest.Select(Quote)), limit,
             mayMatchMoreThanMax: rows > maxScored, filter, cancellationToken);
         var seen = found.Select(match => match.ChunkId).ToHashSet();
         foreach (var match in some)
@@ -124,9 +132,9 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
     /// The inverse document frequency of each word, ln(1 + (N - n + 0.5) / (n + 0.5)) for n of the N chunks containing
     /// it (BM25's, kept positive): a word in every chunk weighs almost nothing, a word in none weighs most.
     /// </summary>
-    public async Task<IReadOnlyList<double>> WordWeightsAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<double>> WordWeightsAsync(long tenantId, IReadOnlyList<string> words, CancellationToken cancellationToken)
     {
-        var chunkCount = (double)index.Count;
+        var chunkCount = (double)await index.CountAsync(tenantId, cancellationToken);
         var weights = new double[words.Count];
         SqliteConnection? connection = null;
         try
@@ -134,7 +142,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
             for (var i = 0; i < words.Count; i++)
             {
                 // Usually every count is known from the keyword search that just ran: no connection is opened then.
-                if (!TryGetKnownCount(words[i], out var containing))
+                if (!TryGetKnownCount(tenantId, words[i], out var containing))
                 {
                     if (connection is null)
                     {
@@ -142,7 +150,9 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
                         await connection.OpenAsync(cancellationToken);
                     }
 
-                    containing = await ChunksWithWordAsync(connection, words[i], cancellationToken);
+                    containing = await tables.ExistsAsync(connection, tenantId, cancellationToken)
+                        ? await ChunksWithWordAsync(connection, tenantId, words[i], cancellationToken)
+                        : 0;
                 }
 
                 weights[i] = Math.Log(1 + (chunkCount - containing + 0.5) / (containing + 0.5));
@@ -163,28 +173,29 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
     /// The best <paramref name="limit"/> chunks by BM25 among those matching <paramref name="expression"/> (and the
     /// filter), or, when more than <see cref="SearchOptions.KeywordMaxScoredRows"/> match, among the newest that many.
     /// </summary>
-    private async Task<List<VectorMatch>> RankAsync(SqliteConnection connection, string expression, int limit,
+    private async Task<List<VectorMatch>> RankAsync(SqliteConnection connection, long tenantId, string expression, int limit,
         bool mayMatchMoreThanMax, SqlDocumentFilter? filter, CancellationToken cancellationToken)
     {
+        var fts = KeywordTables.Name(tenantId);
         var from = filter is null
-            ? "FROM chunks_fts WHERE chunks_fts MATCH $query"
-            : "FROM chunks_fts JOIN chunks c ON c.Id = chunks_fts.rowid JOIN documents d ON d.Id = c.DocumentId " +
-              $"WHERE chunks_fts MATCH $query AND ({filter.Condition})";
+            ? $"FROM {fts} WHERE {fts} MATCH $query"
+            : $"FROM {fts} JOIN chunks c ON c.Id = {fts}.rowid JOIN documents d ON d.Id = c.DocumentId " +
+              $"WHERE {fts} MATCH $query AND d.TenantId = $tenant AND ({filter.Condition})";
         long? oldest = null;
         if (mayMatchMoreThanMax)
         {
             // Walking the matches newest first without scoring them is cheap; the last of the window bounds the ranking.
             await using var window = connection.CreateCommand();
-            window.CommandText = $"SELECT chunks_fts.rowid {from} ORDER BY chunks_fts.rowid DESC LIMIT 1 OFFSET $last";
+            window.CommandText = $"SELECT {fts}.rowid {from} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET $last";
             Bind(window);
             window.Parameters.AddWithValue("$last", options.Value.KeywordMaxScoredRows - 1);
             oldest = await window.ExecuteScalarAsync(cancellationToken) as long?;
         }
 
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT chunks_fts.rowid, bm25(chunks_fts) {from}" +
-                              (oldest is null ? "" : " AND chunks_fts.rowid >= $oldest") +
-                              " ORDER BY bm25(chunks_fts) LIMIT $limit";
+        command.CommandText = $"SELECT {fts}.rowid, bm25({fts}) {from}" +
+                              (oldest is null ? "" : $" AND {fts}.rowid >= $oldest") +
+                              $" ORDER BY bm25({fts}) LIMIT $limit";
         Bind(command);
         if (oldest is not null)
         {
@@ -205,39 +216,48 @@ public sealed partial class KeywordSearch(ChunkIndex index, IOptions<StorageOpti
         void Bind(SqliteCommand target)
         {
             target.Parameters.AddWithValue("$query", expression);
-            filter?.AddParametersTo(target);
+            if (filter is not null)
+            {
+                target.Parameters.AddWithValue("$tenant", tenantId);
+                filter.AddParametersTo(target);
+            }
         }
     }
 
-    private bool TryGetKnownCount(string word, out long chunks)
+    private ConcurrentDictionary<string, (long Chunks, long CountedAt)> WordCounts(long tenantId) =>
+        _chunksWithWord.GetOrAdd(tenantId, _ => new ConcurrentDictionary<string, (long, long)>(StringComparer.OrdinalIgnoreCase));
+
+    private bool TryGetKnownCount(long tenantId, string word, out long chunks)
     {
-        var found = _chunksWithWord.TryGetValue(word, out var known)
+        var found = WordCounts(tenantId).TryGetValue(word, out var known)
                     && Environment.TickCount64 - known.CountedAt < WordCountLifetime.TotalMilliseconds;
         chunks = found ? known.Chunks : 0;
         return found;
     }
 
-    private async Task<long> ChunksWithWordAsync(SqliteConnection connection, string word, CancellationToken cancellationToken)
+    private async Task<long> ChunksWithWordAsync(SqliteConnection connection, long tenantId, string word, CancellationToken cancellationToken)
     {
         var now = Environment.TickCount64;
-        if (TryGetKnownCount(word, out var knownChunks))
+        if (TryGetKnownCount(tenantId, word, out var knownChunks))
         {
             return knownChunks;
         }
 
         await using var command = connection.CreateCommand();
         // Counting walks the word's list of chunks without scoring: about 0.1 ms per 2,000 chunks.
-        command.CommandText = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH $word";
+        var fts = KeywordTables.Name(tenantId);
+        command.CommandText = $"SELECT count(*) FROM {fts} WHERE {fts} MATCH $word";
         command.Parameters.AddWithValue("$word", Quote(word));
         var chunks = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         if (chunks > 0)
         {
-            if (_chunksWithWord.Count >= WordCountCapacity)
+            var counts = WordCounts(tenantId);
+            if (counts.Count >= WordCountCapacity)
             {
-                _chunksWithWord.Clear();
+                counts.Clear();
             }
 
-            _chunksWithWord[word] = (chunks, now);
+            counts[word] = (chunks, now);
         }
 
         return chunks;

@@ -12,6 +12,9 @@ public static class RetrievalRegistration
         builder.Services.AddHostedService<ChunkIndexHost>();
         builder.Services.AddSingleton<ChunkStore>();
         builder.Services.AddSingleton<KeywordSearch>();
+        builder.Services.AddSingleton<KeywordTables>();
+        builder.Services.AddHostedService<KeywordTablesBackfill>();
+        builder.Services.AddSingleton<IRetrievalStore, SqliteRetrievalStore>();
         builder.AddValidatedOptions<SearchOptions>(SearchOptions.Section);
         builder.Services.AddSingleton<ChunkSearch>();
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddDocumentTransformer<SearchFilterSchemaTransformer>());

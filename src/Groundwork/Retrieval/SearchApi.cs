@@ -88,11 +88,11 @@ public static class SearchApi
     }
 
     public static async Task<Ok<SearchResponse>> SearchAsync(
-        ValidatedJson<SearchRequest> request, ChunkSearch search, IOptions<SearchOptions> options, CancellationToken cancellationToken)
+        ValidatedJson<SearchRequest> request, Caller caller, ChunkSearch search, IOptions<SearchOptions> options, CancellationToken cancellationToken)
     {
         var query = request.Value;
         var filter = query.Filter is { ValueKind: not JsonValueKind.Null } json ? SearchFilter.Parse(json) : null;
-        var chunks = await search.SearchAsync(query.Query, query.TopK, query.Mode, filter, query.MinRelevance ?? options.Value.MinRelevance,
+        var chunks = await search.SearchAsync(caller.TenantId, query.Query, query.TopK, query.Mode, filter, query.MinRelevance ?? options.Value.MinRelevance,
             cancellationToken);
         return TypedResults.Ok(new SearchResponse(
             [.. chunks.Select(c => new SearchHit(c.ChunkId, c.DocumentId, c.Title, Math.Round(c.Score, 6), c.Relevance, c.Text,

@@ -5,7 +5,9 @@ namespace Groundwork.Tests.Documents;
 /// <summary>SQLite is the source of truth: a missing or stale vector index is rebuilt from it at start-up.</summary>
 public sealed class IndexPersistenceTests : DataFolderTest
 {
-    private string IndexFile => Path.Combine(DataPath, "vectors.usearch");
+    /// <summary>The default tenant's index (each tenant has its own file, named by its random id).</summary>
+    private string IndexFile => Directory.GetFiles(DataPath, "vectors.usearch.t*").SingleOrDefault(f => !f.EndsWith(".json", StringComparison.Ordinal))
+                                ?? Path.Combine(DataPath, "vectors.usearch.t-missing");
 
     private static long[] SourceIds(JsonElement answer) =>
         [.. answer.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("document_id").GetInt64())];
@@ -20,8 +22,9 @@ public sealed class IndexPersistenceTests : DataFolderTest
             await app.AddDocumentAsync("Garden", "Tomatoes are planted in spring after the last frost.");
         }
 
-        Assert.True(File.Exists(IndexFile), "the index is saved when the service stops");
-        File.Delete(IndexFile);
+        var indexFile = IndexFile;
+        Assert.True(File.Exists(indexFile), "the index is saved when the service stops");
+        File.Delete(indexFile);
 
         await using (var app = new GroundworkApp(dataPath: DataPath))
         {
@@ -30,7 +33,7 @@ public sealed class IndexPersistenceTests : DataFolderTest
             Assert.Contains("Mara Quell", answer.GetProperty("text").GetString());
         }
 
-        Assert.True(File.Exists(IndexFile), "the rebuilt index is saved again");
+        Assert.True(File.Exists(indexFile), "the rebuilt index is saved again");
     }
 
     private static async Task<(long Chunks, long Indexed)> CountsAsync(GroundworkApp app)

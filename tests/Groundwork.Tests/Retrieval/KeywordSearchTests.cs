@@ -76,23 +76,33 @@ public sealed class KeywordSearchTests
     }
 
     [Fact]
-    public async Task WhenMoreChunksMatchThanMayBeRankedTheNewestAreRanked()
+    public async Task WhenMoreChunksMatchThanMayBeRankedAFixedWindowOfThemIsRanked()
     {
-        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:KeywordMaxScoredRows"] = "2" });
-        var ids = await AddCorpusAsync(app);
-
-        // turbine is in four chunks; the one that says it most often (ids[1]) is among the oldest.
-        Assert.Equal(new[] { ids[6], ids[7] }.Order(), (await SearchAsync(app, "turbine", topK: 9)).Order());
-
-        // With a filter the window holds the newest chunks that meet it.
-        var filter = new Dictionary<string, object> { ["document_id"] = new { @in = new[] { ids[0], ids[1], ids[6] } } };
-        Assert.Equal(new[] { ids[1], ids[6] }.Order(), (await SearchAsync(app, "turbine", topK: 9, filter)).Order());
-
         await using var unbounded = new GroundworkApp();
         var all = await AddCorpusAsync(unbounded);
         var ranked = await SearchAsync(unbounded, "turbine", topK: 9);
         Assert.Equal(all[1], ranked[0]);
         Assert.Equal(4, ranked.Length);
+
+        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Search:KeywordMaxScoredRows"] = "2" });
+        var ids = await AddCorpusAsync(app);
+        // Ids are random: the window is the matching chunks with the highest ids, a stable sample of them.
+        // Their chunk ids, from a vector search over exactly those documents (a keyword one would rank only two).
+        var turbine = await ChunksAsync(app, "turbine", topK: 9, new Dictionary<string, object>
+        {
+            ["document_id"] = new { @in = new[] { ids[0], ids[1], ids[6], ids[7] } },
+        }, mode: "vector");
+        var window = turbine.OrderByDescending(c => c.Chunk).Take(2).Select(c => c.Document).Order().ToArray();
+        Assert.Equal(4, turbine.Length);
+        Assert.Equal(window, (await SearchAsync(app, "turbine", topK: 9)).Order());
+        Assert.Equal(window, (await SearchAsync(app, "turbine", topK: 9)).Order());
+
+        // With a filter the window holds the highest-id chunks that meet it.
+        var filtered = new[] { ids[0], ids[1], ids[6] };
+        var filteredWindow = turbine.Where(c => filtered.Contains(c.Document)).OrderByDescending(c => c.Chunk).Take(2)
+            .Select(c => c.Document).Order().ToArray();
+        var filter = new Dictionary<string, object> { ["document_id"] = new { @in = filtered } };
+        Assert.Equal(filteredWindow, (await SearchAsync(app, "turbine", topK: 9, filter)).Order());
     }
 
     [Fact]
@@ -117,13 +127,17 @@ public sealed class KeywordSearchTests
         return ids;
     }
 
-    private static async Task<long[]> SearchAsync(GroundworkApp app, string query, int topK, object? filter = null)
+    private static async Task<long[]> SearchAsync(GroundworkApp app, string query, int topK, object? filter = null) =>
+        [.. (await ChunksAsync(app, query, topK, filter)).Select(c => c.Document)];
+
+    private static async Task<(long Document, long Chunk)[]> ChunksAsync(GroundworkApp app, string query, int topK, object? filter = null,
+        string mode = "keyword")
     {
         using var client = app.CreateClient();
-        var response = await client.PostAsJsonAsync("/search", new { query, mode = "keyword", top_k = topK, filter }, GroundworkApp.Json,
+        var response = await client.PostAsJsonAsync("/search", new { query, mode, top_k = topK, filter }, GroundworkApp.Json,
             TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        return [.. body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("document_id").GetInt64())];
+        return [.. body.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("document_id").GetInt64(), r.GetProperty("chunk_id").GetInt64()))];
     }
 }

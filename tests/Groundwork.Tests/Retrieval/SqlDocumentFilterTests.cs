@@ -40,6 +40,7 @@ public sealed class SqlDocumentFilterTests : IAsyncLifetime
         string[] tags, string metadata) => new()
     {
         Id = id,
+        Sequence = id,
         TenantId = _tenantId,
         Title = title,
         Text = title,

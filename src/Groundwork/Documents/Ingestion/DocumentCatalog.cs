@@ -27,8 +27,7 @@ public sealed record AcceptedDocument(DocumentEntity Document, bool Duplicate);
 public sealed class DocumentCatalog(
     GroundworkDbContext db,
     IngestionSignals signals,
-    ChunkIndex index,
-    ChunkStore chunks,
+    IRetrievalStore chunks,
     TimeProvider clock,
     ILogger<DocumentCatalog> logger)
 {
@@ -37,8 +36,9 @@ public sealed class DocumentCatalog(
 
     /// <summary>
     /// Queues the documents, in order, in one transaction: all are acknowledged or none. A document whose text and
-    /// external id match a kept document (the newest one for that external id, not failed) is not queued again;
-    /// that document is returned instead. A document with a failure is stored <c>failed</c>, never as a duplicate.
+    /// external id match a kept document of the same tenant (the newest one for that external id, not failed) is not
+    /// queued again; that document is returned instead. Other tenants' documents are never looked at: the same content
+    /// in two tenants is two documents. A document with a failure is stored <c>failed</c>, never as a duplicate.
     /// </summary>
     public async Task<IReadOnlyList<AcceptedDocument>> AcceptAsync(
         long tenantId, IReadOnlyList<IncomingDocument> documents, CancellationToken cancellationToken)
@@ -49,10 +49,12 @@ public sealed class DocumentCatalog(
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // The intake order, global but never shown: under the lock, so no two documents share a place.
+            var sequence = await db.Documents.MaxAsync(d => (long?)d.Sequence, cancellationToken) ?? 0;
             foreach (var (request, pages, contentType, declaredContentType, failure) in documents)
             {
                 var hash = ContentHash(request.Text);
-                if (failure is null && await KeptDocumentAsync(request.ExternalId, hash, queued, cancellationToken) is { } kept)
+                if (failure is null && await KeptDocumentAsync(tenantId, request.ExternalId, hash, queued, cancellationToken) is { } kept)
                 {
                     accepted.Add(new AcceptedDocument(kept, Duplicate: true));
                     continue;
@@ -62,6 +64,7 @@ public sealed class DocumentCatalog(
                 var document = new DocumentEntity
                 {
                     TenantId = tenantId,
+                    Sequence = ++sequence,
                     Title = request.Title,
                     Text = request.Text,
                     MetadataJson = JsonSerializer.Serialize(request.Metadata ?? []),
@@ -74,7 +77,7 @@ public sealed class DocumentCatalog(
                     PagesJson = pages is { Count: > 0 } ? JsonSerializer.Serialize(pages.Select(p => new[] { p.PageNumber, p.Start, p.End })) : null,
                     Status = failure is null ? DocumentStatus.Queued : DocumentStatus.Failed,
                     Error = failure,
-                    ReplacesId = failure is null ? await CurrentVersionIdAsync(request.ExternalId, queued, cancellationToken) : null,
+                    ReplacesId = failure is null ? await CurrentVersionIdAsync(tenantId, request.ExternalId, queued, cancellationToken) : null,
                     CreatedAt = request.CreatedAt?.UtcDateTime ?? now,
                     UploadedAt = now,
                     UpdatedAt = now,
@@ -111,7 +114,8 @@ public sealed class DocumentCatalog(
 
     public static string ContentHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    private async Task<DocumentEntity?> KeptDocumentAsync(string? externalId, string hash, List<DocumentEntity> queuedNow, CancellationToken cancellationToken)
+    private async Task<DocumentEntity?> KeptDocumentAsync(long tenantId, string? externalId, string hash, List<DocumentEntity> queuedNow,
+        CancellationToken cancellationToken)
     {
         // The newest version of this external id (or, without one, any document) decides what a duplicate is:
         // re-sending an older version's content after a newer one is a new version again, not a duplicate.
@@ -120,17 +124,17 @@ public sealed class DocumentCatalog(
             return earlier.ContentHash == hash ? earlier : null;
         }
 
-        var candidates = db.Documents.AsNoTracking().Where(d => d.Status != DocumentStatus.Failed);
+        var candidates = db.Documents.AsNoTracking().Where(d => d.TenantId == tenantId && d.Status != DocumentStatus.Failed);
         if (externalId is null)
         {
-            return await candidates.Where(d => d.ExternalId == null && d.ContentHash == hash).OrderBy(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+            return await candidates.Where(d => d.ExternalId == null && d.ContentHash == hash).OrderBy(d => d.Sequence).FirstOrDefaultAsync(cancellationToken);
         }
 
-        var newest = await candidates.Where(d => d.ExternalId == externalId).OrderByDescending(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+        var newest = await candidates.Where(d => d.ExternalId == externalId).OrderByDescending(d => d.Sequence).FirstOrDefaultAsync(cancellationToken);
         return newest?.ContentHash == hash ? newest : null;
     }
 
-    private async Task<long?> CurrentVersionIdAsync(string? externalId, List<DocumentEntity> queuedNow, CancellationToken cancellationToken)
+    private async Task<long?> CurrentVersionIdAsync(long tenantId, string? externalId, List<DocumentEntity> queuedNow, CancellationToken cancellationToken)
     {
         if (externalId is null)
         {
@@ -143,19 +147,21 @@ public sealed class DocumentCatalog(
             return null;
         }
 
-        return await db.Documents.Where(d => d.ExternalId == externalId && d.Status != DocumentStatus.Failed)
-            .OrderByDescending(d => d.Id).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
+        return await db.Documents.Where(d => d.TenantId == tenantId && d.ExternalId == externalId && d.Status != DocumentStatus.Failed)
+            .OrderByDescending(d => d.Sequence).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>Deletes a document in any state, with its chunks; a document being processed is dropped by the pipeline.</summary>
-    public async Task<bool> DeleteAsync(long documentId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a tenant's document in any state, with its chunks; a document being processed is dropped by the pipeline.
+    /// False when the tenant has no such document, whether or not another tenant has.
+    /// </summary>
+    public async Task<bool> DeleteAsync(long tenantId, long documentId, CancellationToken cancellationToken)
     {
-        List<long> chunkIds;
+        IReadOnlyList<long> chunkIds;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            chunkIds = await db.Chunks.Where(c => c.DocumentId == documentId).Select(c => c.Id).ToListAsync(cancellationToken);
-            await db.Chunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
-            if (await db.Documents.Where(d => d.Id == documentId).ExecuteDeleteAsync(cancellationToken) == 0)
+            chunkIds = await chunks.DeleteChunksOfAsync(db, tenantId, [documentId], cancellationToken);
+            if (await db.Documents.Where(d => d.TenantId == tenantId && d.Id == documentId).ExecuteDeleteAsync(cancellationToken) == 0)
             {
                 return false;
             }
@@ -163,8 +169,7 @@ public sealed class DocumentCatalog(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        await index.RemoveAsync(chunkIds, CancellationToken.None);
-        chunks.Evict(chunkIds);
+        await chunks.ForgetAsync(tenantId, chunkIds);
         signals.Settled(documentId);
         return true;
     }

@@ -9,9 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Groundwork.Documents.Ingestion;
 
 /// <summary>
-/// The ingestion pipeline: takes queued documents from SQLite in id order, chunks them, embeds their chunks in shared
+/// The ingestion pipeline: takes queued documents from SQLite in intake order, chunks them, embeds their chunks in shared
 /// batches and, per document, commits its chunks and status <c>ready</c> in one transaction (removing the versions it
-/// replaces in the same transaction), then updates the vector index.
+/// replaces in the same transaction) through the <see cref="IRetrievalStore"/>, which keeps its indexes in step.
 /// Crash safety comes from that order: chunks exist only for ready documents, so a document interrupted anywhere
 /// (even by SIGKILL) is simply still queued or processing; at start-up the processing ones are queued again.
 /// </summary>
@@ -19,8 +19,7 @@ public sealed class IngestionWorker(
     IServiceScopeFactory scopes,
     Chunker chunker,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
-    ChunkIndex index,
-    ChunkStore chunkStore,
+    IRetrievalStore store,
     IngestionSignals signals,
     IOptions<IngestionOptions> options,
     TimeProvider clock,
@@ -87,7 +86,7 @@ public sealed class IngestionWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-        var ids = await db.Documents.Where(d => d.Status == DocumentStatus.Queued).OrderBy(d => d.Id)
+        var ids = await db.Documents.Where(d => d.Status == DocumentStatus.Queued).OrderBy(d => d.Sequence)
             .Select(d => d.Id).Take(options.Value.DocumentsPerRound).ToListAsync(cancellationToken);
         if (ids.Count > 0)
         {
@@ -107,13 +106,13 @@ public sealed class IngestionWorker(
         {
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
             var documents = await db.Documents.AsNoTracking().Where(d => documentIds.Contains(d.Id) && d.Status == DocumentStatus.Processing)
-                .OrderBy(d => d.Id).Select(d => new { d.Id, d.TenantId, d.Text, d.PagesJson, d.ExternalId }).ToListAsync(cancellationToken);
+                .OrderBy(d => d.Sequence).Select(d => new { d.Id, d.TenantId, d.Sequence, d.Text, d.PagesJson, d.ExternalId }).ToListAsync(cancellationToken);
             // One transaction for the round: a commit is an fsync, and a round can be dozens of one-chunk documents.
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var document in documents)
             {
                 var pieces = chunker.Split(document.Text, Pages(document.PagesJson));
-                work.Add(new DocumentWork(document.Id, document.TenantId, document.ExternalId, pieces));
+                work.Add(new DocumentWork(document.Id, document.TenantId, document.Sequence, document.ExternalId, pieces));
                 await db.Documents.Where(d => d.Id == document.Id).ExecuteUpdateAsync(set => set
                     .SetProperty(d => d.ChunksTotal, pieces.Count)
                     .SetProperty(d => d.ChunksEmbedded, 0), cancellationToken);
@@ -178,8 +177,7 @@ public sealed class IngestionWorker(
 
         var completed = new List<(DocumentWork Work, List<ChunkEntity> Chunks)>(finished.Count);
         var replacedDocuments = new List<long>();
-        var replacedChunks = new List<long>();
-        List<long> added;
+        var replacedChunks = new List<(long TenantId, IReadOnlyList<long> ChunkIds)>();
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
@@ -212,43 +210,54 @@ public sealed class IngestionWorker(
                     HeadingPath = piece.HeadingPath,
                     Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
                 }).ToList();
-                db.Chunks.AddRange(chunks);
                 // Saved now (the transaction is still open), so that a later version in this batch can delete them.
-                await db.SaveChangesAsync(cancellationToken);
-                completed.Add((work, chunks));
+                // The store puts them in the tenant's indexes at once: searchable by meaning from the moment it reads ready.
+                try
+                {
+                    await store.AddChunksAsync(db, work.TenantId, chunks, work.Vectors, cancellationToken);
+                }
+                finally
+                {
+                    completed.Add((work, chunks));
+                }
 
                 if (work.ExternalId is not null)
                 {
-                    var older = await db.Documents.Where(d => d.ExternalId == work.ExternalId && d.Id < work.DocumentId)
+                    // Older versions within the tenant only: another tenant's same external id is another document.
+                    var older = await db.Documents
+                        .Where(d => d.TenantId == work.TenantId && d.ExternalId == work.ExternalId && d.Sequence < work.Sequence)
                         .Select(d => d.Id).ToListAsync(cancellationToken);
                     if (older.Count > 0)
                     {
-                        replacedChunks.AddRange(await db.Chunks.Where(c => older.Contains(c.DocumentId)).Select(c => c.Id).ToListAsync(cancellationToken));
-                        await db.Chunks.Where(c => older.Contains(c.DocumentId)).ExecuteDeleteAsync(cancellationToken);
-                        await db.Documents.Where(d => older.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+                        replacedChunks.Add((work.TenantId, await store.DeleteChunksOfAsync(db, work.TenantId, older, cancellationToken)));
+                        await db.Documents.Where(d => d.TenantId == work.TenantId && older.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
                         replacedDocuments.AddRange(older);
                     }
                 }
             }
 
-            // The vectors go into the index before the commit, so a document is searchable by meaning from the moment it
-            // reads ready. Until the commit a search may meet their ids, which have no rows yet and are skipped.
-            added = [.. completed.SelectMany(c => c.Chunks).Select(c => c.Id)];
-            await index.ReplaceAsync(added, [.. completed.SelectMany(c => c.Work.Vectors)], [], CancellationToken.None);
             try
             {
                 await transaction.CommitAsync(cancellationToken);
             }
             catch
             {
-                await index.RemoveAsync(added, CancellationToken.None);
+                foreach (var (work, chunks) in completed)
+                {
+                    await store.ForgetAsync(work.TenantId, [.. chunks.Select(c => c.Id)]);
+                }
+
                 throw;
             }
         }
 
-        // Committed: the index must follow even when shutting down (otherwise only a rebuild would fix it).
-        await index.RemoveAsync(replacedChunks, CancellationToken.None);
-        chunkStore.Evict(replacedChunks);
+        // Committed: the indexes must follow even when shutting down (otherwise only a rebuild would fix them).
+        foreach (var (tenantId, chunkIds) in replacedChunks)
+        {
+            await store.ForgetAsync(tenantId, chunkIds);
+        }
+
+        var added = completed.Sum(c => c.Chunks.Count);
         foreach (var work in finished)
         {
             _failedAttempts.Remove(work.DocumentId);
@@ -260,7 +269,7 @@ public sealed class IngestionWorker(
             signals.Settled(replaced);
         }
 
-        logger.LogInformation("Ingestion: {Documents} documents ready ({Chunks} chunks){Replaced}", completed.Count, added.Count,
+        logger.LogInformation("Ingestion: {Documents} documents ready ({Chunks} chunks){Replaced}", completed.Count, added,
             replacedDocuments.Count > 0 ? $"; replaced {string.Join(", ", replacedDocuments)}" : "");
     }
 
@@ -306,10 +315,11 @@ public sealed class IngestionWorker(
     private static IReadOnlyList<PageSpan>? Pages(string? pagesJson) =>
         pagesJson is null ? null : [.. JsonSerializer.Deserialize<int[][]>(pagesJson)!.Select(p => new PageSpan(p[0], p[1], p[2]))];
 
-    private sealed class DocumentWork(long documentId, long tenantId, string? externalId, IReadOnlyList<TextChunk> pieces)
+    private sealed class DocumentWork(long documentId, long tenantId, long sequence, string? externalId, IReadOnlyList<TextChunk> pieces)
     {
         public long DocumentId { get; } = documentId;
         public long TenantId { get; } = tenantId;
+        public long Sequence { get; } = sequence;
         public string? ExternalId { get; } = externalId;
         public IReadOnlyList<TextChunk> Pieces { get; } = pieces;
         public ReadOnlyMemory<float>[] Vectors { get; } = new ReadOnlyMemory<float>[pieces.Count];

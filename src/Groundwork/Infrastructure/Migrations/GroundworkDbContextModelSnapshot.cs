@@ -217,6 +217,9 @@ namespace Groundwork.Infrastructure.Migrations
                     b.Property<long?>("ReplacesId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Source")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -250,17 +253,24 @@ namespace Groundwork.Infrastructure.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Status", "Id");
+                    b.HasIndex("Sequence")
+                        .IsUnique();
+
+                    b.HasIndex("Status", "Sequence");
 
                     b.HasIndex("TenantId", "ContentHash");
 
                     b.HasIndex("TenantId", "CreatedAt");
 
+                    b.HasIndex("TenantId", "Sequence");
+
                     b.HasIndex("TenantId", "Source");
 
                     b.HasIndex("TenantId", "ExternalId", "ContentHash");
 
-                    b.HasIndex("TenantId", "Status", "Id");
+                    b.HasIndex("TenantId", "ExternalId", "Sequence");
+
+                    b.HasIndex("TenantId", "Status", "Sequence");
 
                     b.ToTable("documents", (string)null);
                 });
