@@ -324,23 +324,7 @@ namespace Groundwork.Infrastructure.Migrations
                     b.Navigation("Document");
                 });
 
-            modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
 
-            modelBuilder.Entity("Groundwork.Infrastructure.UserEntity", b =>
-                {
-                    b.HasOne("Groundwork.Infrastructure.TenantEntity", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
 
             modelBuilder.Entity("Groundwork.Infrastructure.DocumentEntity", b =>
                 {
