@@ -5,7 +5,9 @@ using Groundwork.Generation;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Models;
+using Groundwork.RateLimits;
 using Groundwork.Retrieval;
+using Groundwork.Usage;
 using Groundwork.Users;
 
 // Settings files sit beside the binary, so the service starts the same from any working directory.
@@ -14,10 +16,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddGroundworkDefaults();
 builder.AddInfrastructure();
 builder.AddAuth();
+builder.AddRateLimits();
 builder.AddEmbeddings();
 builder.AddRetrieval();
 builder.AddModels();
 builder.AddDocuments();
+builder.AddUsage();
 builder.AddGeneration();
 
 var app = builder.Build();
@@ -29,6 +33,7 @@ app.MapEmbeddingsApi();
 app.MapDocumentsApi();
 app.MapSearchApi();
 app.MapUsersApi();
+app.MapUsageApi();
 
 app.Run();
 

@@ -1,7 +1,10 @@
 using Groundwork.Auth;
 using Groundwork.Hosting;
+using Groundwork.RateLimits;
+using Groundwork.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Groundwork.Generation;
 
@@ -14,12 +17,13 @@ public static class GenerationApi
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.Services.AddSingleton<GenerationService>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
 
     public static RouteGroupBuilder MapGenerationApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/generate").WithTags("Generation").RequireAuthorization(Policies.Reader);
+        var group = endpoints.MapGroup("/generate").WithTags("Generation").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         group.MapPost("", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Answer a question from the indexed documents")
@@ -37,6 +41,7 @@ public static class GenerationApi
                 "Generation:WhenNothingRelevant is `ask_model`).")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithRequestExample(new GenerateRequest { Text = "What is the Zorblax reactor cooled by?", Model = "local" })
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
@@ -44,6 +49,11 @@ public static class GenerationApi
     }
 
     public static async Task<Ok<GenerateResponse>> GenerateAsync(
-        ValidatedJson<GenerateRequest> request, GenerationService generation, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await generation.GenerateAsync(request.Value, cancellationToken));
+        ValidatedJson<GenerateRequest> request, Caller caller, GenerationService generation, HttpResponse response, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var result = await generation.GenerateAsync(request.Value, caller, cancellationToken);
+        BudgetHeaders.Write(response, result.Budgets, clock.GetUtcNow().UtcDateTime);
+        return TypedResults.Ok(result.Response);
+    }
 }

@@ -52,6 +52,8 @@ public static class HostingRegistration
         app.UseMiddleware<HeadRequestMiddleware>();
         app.UseRouting();
         app.UseAuthentication();
+        // Between the two: a request with a bad key is counted against its address before authorization answers 401.
+        app.UseRateLimiter();
         app.UseAuthorization();
         return app;
     }

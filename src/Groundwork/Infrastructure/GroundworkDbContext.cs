@@ -10,6 +10,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
     public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<TenantEntity> Tenants => Set<TenantEntity>();
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
+    public DbSet<UsageRecordEntity> UsageRecords => Set<UsageRecordEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -76,6 +77,15 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             key.HasIndex(k => k.Prefix);
             key.HasIndex(k => k.UserId);
             key.HasOne(k => k.User).WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<UsageRecordEntity>(usage =>
+        {
+            usage.ToTable("usage_records");
+            usage.Property(u => u.Model).HasMaxLength(200);
+            usage.Property(u => u.Status).HasMaxLength(16);
+            // Kept when a user or key is deleted: the tenant's spend and its history do not shrink.
+            usage.HasIndex(u => new { u.TenantId, u.At });
+            usage.HasIndex(u => new { u.TenantId, u.UserId, u.At });
         });
     }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Groundwork.Auth;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,7 @@ public static class UsersApi
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        var group = endpoints.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin).RequirePerKeyRateLimit();
         group.MapPost("", CreateUserAsync).WithName("CreateUser").WithSummary("Create a user")
             .WithRequestExample(new CreateUserRequest { Email = "ada@example.com", Name = "Ada Lovelace" });
         group.MapGet("/{id:long}", GetUserAsync).WithName("GetUser").WithSummary("Get a user by id");
