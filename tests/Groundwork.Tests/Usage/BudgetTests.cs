@@ -141,6 +141,8 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Equal(0, usage.GetProperty("total").GetProperty("total_tokens").GetInt64());
         var next = await GenerateAsync(tenant.Http, Ct);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        // GET /usage waits for the records queued so far to be written.
+        Assert.Equal(2, (await UsageAsync(tenant.TenantId)).GetProperty("total").GetProperty("requests").GetInt64());
         using var scope = _app.Services.CreateScope();
         var statuses = await scope.ServiceProvider.GetRequiredService<GroundworkDbContext>().UsageRecords
             .Where(r => r.TenantId == tenant.TenantId).OrderBy(r => r.Id).Select(r => r.Status).ToListAsync(Ct);
