@@ -233,6 +233,36 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Contains(refused.Headers.GetValues("RateLimit"), v => v.StartsWith($"\"tenant-tokens\";r={budget - used};t=", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("gpt-4", 3)]
+    [InlineData("gpt-4", 1024)]
+    [InlineData("claude-3", 3)]
+    [InlineData("local", 3)]
+    [InlineData("local", 1024)]
+    public async Task WorstCaseReservedCoversWhatTheModelReports(string model, int maxTokens)
+    {
+        await _app.AddDocumentAsync("Reactor manual",
+            "The Zorblax reactor is cooled by liquid helium kept at four kelvin. Its control rods are made of hafnium-based alloys. " +
+            "Maintenance: the helium is topped up every Monday; the rods are inspected every quarter by the ops team.");
+        using var tenant = await _app.CreateTenantClientAsync("reader");
+        var request = new { text = "What is the reactor cooled by, and what are its rods made of?", model, max_tokens = maxTokens };
+
+        // A budget of one token refuses the call and says what its worst case is; then a large one lets it through.
+        await SetBudgetsAsync(tenant.TenantId, 1);
+        var refused = await tenant.Http.PostAsJsonAsync("/generate", request, GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var worstCase = (await refused.Content.ReadFromJsonAsync<JsonElement>(GroundworkApp.Json, Ct)).GetProperty("requested_tokens").GetInt64();
+        await SetBudgetsAsync(tenant.TenantId, 1_000_000);
+        var answered = await tenant.Http.PostAsJsonAsync("/generate", request, GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        var usage = (await answered.Content.ReadFromJsonAsync<JsonElement>(GroundworkApp.Json, Ct)).GetProperty("usage");
+
+        Assert.InRange(usage.GetProperty("total_tokens").GetInt64(), 1, worstCase);
+        Assert.True(usage.GetProperty("completion_tokens").GetInt64() <= maxTokens + (model == "local" ? LocalExtractiveChatClient.MaxWordsBeyondLimit : 0));
+        var remaining = answered.Headers.GetValues("RateLimit").Single(v => v.StartsWith("\"tenant-tokens\"", StringComparison.Ordinal));
+        Assert.StartsWith($"\"tenant-tokens\";r={1_000_000 - usage.GetProperty("total_tokens").GetInt64()};", remaining);
+    }
+
     [Fact]
     public async Task AbstainedAnswerCostsNothing()
     {
