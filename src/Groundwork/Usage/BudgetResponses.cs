@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Groundwork.Usage;
 
 /// <summary>Token budgets as response headers, and a budget that cannot take a call as a 429.</summary>
-public sealed class BudgetExceededExceptionHandler(IProblemDetailsService problems, TimeProvider clock) : IExceptionHandler
+public sealed class BudgetExceededExceptionHandler(IProblemDetailsService problems, TimeProvider clock, ILogger<BudgetExceededExceptionHandler> logger)
+    : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -16,6 +17,8 @@ public sealed class BudgetExceededExceptionHandler(IProblemDetailsService proble
         }
 
         var budget = exceeded.Budget;
+        logger.LogInformation("Refused a model call over the {Scope} token budget: {Requested} tokens asked, {Remaining} of {Budget} left",
+            budget.Scope, exceeded.RequestedTokens, budget.RemainingTokens, budget.BudgetTokens);
         var now = clock.GetUtcNow().UtcDateTime;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = RateLimitHeaders.Seconds(budget.ResetsAt - now).ToString(System.Globalization.CultureInfo.InvariantCulture);
