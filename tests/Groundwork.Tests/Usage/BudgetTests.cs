@@ -264,6 +264,96 @@ public sealed class BudgetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SpendSurvivesARestart()
+    {
+        var settings = GroundworkApp.UpstreamSettings(_upstream);
+        settings["Generation:WhenNothingRelevant"] = "ask_model";
+        var dataPath = Path.Combine(Path.GetTempPath(), "groundwork-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            string key;
+            long tenantId;
+            var worstCase = WorstCase();
+            await using (var before = new GroundworkApp(settings, dataPath))
+            {
+                using var tenant = await before.CreateTenantClientAsync("reader");
+                (key, tenantId) = (tenant.Key, tenant.TenantId);
+                using (var scope = before.Services.CreateScope())
+                {
+                    await scope.ServiceProvider.GetRequiredService<GroundworkDbContext>().Tenants.Where(t => t.Id == tenantId)
+                        .ExecuteUpdateAsync(set => set.SetProperty(t => t.BudgetTokens, worstCase + worstCase / 2).SetProperty(t => t.BudgetPeriod, BudgetPeriod.Month), Ct);
+                }
+
+                Assert.Equal(HttpStatusCode.OK, (await GenerateAsync(tenant.Http, Ct)).StatusCode);
+            }
+
+            // A new process knows what was spent this month from the usage records: less than a worst case is left.
+            await using var after = new GroundworkApp(settings, dataPath);
+            using var client = after.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await GenerateAsync(client, Ct)).StatusCode);
+        }
+        finally
+        {
+            if (Directory.Exists(dataPath))
+            {
+                Directory.Delete(dataPath, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task DailyBudgetResetsAtUtcMidnight()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 12, 2, 23, 59, 0, TimeSpan.Zero));
+        using var factory = _app.WithWebHostBuilder(builder => builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(clock)));
+        using var client = factory.CreateClient();
+        var tenant = await CreateTenantAsync(factory);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", tenant.Key);
+        var worstCase = new PromptTokenEstimator().WorstCase(ModelProvider.OpenAI, GroundedPrompt.Build(Question, []), MaxTokens);
+        await SetBudgetsAsync(factory, tenant.TenantId, worstCase + worstCase / 2);
+
+        Assert.Equal(HttpStatusCode.OK, (await GenerateAsync(client, Ct)).StatusCode);
+        var refused = await GenerateAsync(client, Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(60), refused.Headers.RetryAfter?.Delta);
+
+        clock.Now = new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.OK, (await GenerateAsync(client, Ct)).StatusCode);
+    }
+
+    private static async Task<(long TenantId, string Key)> CreateTenantAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> factory)
+    {
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+        var tenant = new TenantEntity { Name = "clocked", CreatedAt = DateTime.UtcNow };
+        db.Tenants.Add(tenant);
+        var user = new UserEntity { TenantId = tenant.Id, Email = "clocked@example.com", Name = "clocked", Role = Role.Reader, CreatedAt = DateTime.UtcNow };
+        db.Users.Add(user);
+        var key = Groundwork.Auth.ApiKeyFormat.New();
+        db.ApiKeys.Add(new ApiKeyEntity
+        {
+            UserId = user.Id, Name = "test", Prefix = Groundwork.Auth.ApiKeyFormat.Prefix(key), Hash = Groundwork.Auth.ApiKeyFormat.Hash(key), CreatedAt = DateTime.UtcNow,
+        });
+        await db.SaveChangesAsync(Ct);
+        return (tenant.Id, key);
+    }
+
+    private static async Task SetBudgetsAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> factory, long tenantId, long tokens)
+    {
+        using var scope = factory.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<GroundworkDbContext>().Tenants.Where(t => t.Id == tenantId)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.BudgetTokens, tokens).SetProperty(t => t.BudgetPeriod, BudgetPeriod.Day), Ct);
+    }
+
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
     public async Task AbstainedAnswerCostsNothing()
     {
         await using var app = new GroundworkApp(new Dictionary<string, string?>
