@@ -47,8 +47,8 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
     public async Task<MeteredCall> ReserveAsync(
         Caller caller, string model, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
-        var worstCase = estimator.WorstCase(models.ProviderOf(model), messages, options.MaxOutputTokens ?? MaxTokensWhenUnset);
-        var reservation = await budgets.ReserveAsync(caller, worstCase, cancellationToken);
+        var reservation = await budgets.ReserveAsync(
+            caller, () => estimator.WorstCase(models.ProviderOf(model), messages, options.MaxOutputTokens ?? MaxTokensWhenUnset), cancellationToken);
         return new MeteredCall(caller, model, reservation, recorder);
     }
 

@@ -34,9 +34,12 @@ public sealed class TokenBudgets(IServiceScopeFactory scopes, UsageRecorder reco
 {
     private readonly ConcurrentDictionary<long, TenantLedger> _ledgers = new();
 
-    /// <summary>Reserves <paramref name="tokens"/> from every budget that applies to the caller.</summary>
-    /// <exception cref="BudgetExceededException">A budget has less than <paramref name="tokens"/> left.</exception>
-    public async Task<BudgetReservation> ReserveAsync(Caller caller, long tokens, CancellationToken cancellationToken)
+    /// <summary>Reserves the call's worst case from every budget that applies to the caller.</summary>
+    /// <param name="caller">Whose budgets.</param>
+    /// <param name="worstCase">The most the call can cost; asked only when a budget applies (counting a prompt takes a tokenizer).</param>
+    /// <param name="cancellationToken">Cancels reading the budgets.</param>
+    /// <exception cref="BudgetExceededException">A budget has less than the worst case left.</exception>
+    public async Task<BudgetReservation> ReserveAsync(Caller caller, Func<long> worstCase, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var (ledger, accounts) = await AccountsAsync(caller, now, cancellationToken);
@@ -44,6 +47,8 @@ public sealed class TokenBudgets(IServiceScopeFactory scopes, UsageRecorder reco
         {
             return new BudgetReservation(null, [], 0, now);
         }
+
+        var tokens = worstCase();
 
         lock (ledger)
         {
