@@ -38,7 +38,9 @@ public static class GenerationApi
                 "and listed in `unmatched_citations` instead. Passages whose `relevance` is below the server's Search:MinRelevance " +
                 "are not given to the model; when none is left, `grounded` is false, `sources` is empty and the answer says that " +
                 "the indexed documents do not answer the question (without calling the model, unless the server's " +
-                "Generation:WhenNothingRelevant is `ask_model`).")
+                "Generation:WhenNothingRelevant is `ask_model`). A call to the model first reserves its worst case (the prompt's " +
+                "tokens and max_tokens) from the tenant's and the user's token budgets: 429 when one cannot take it (the answer " +
+                "names the limit, what is left and when it resets); abstained answers cost nothing.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithRequestExample(new GenerateRequest { Text = "What is the Zorblax reactor cooled by?", Model = "local" })
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
