@@ -13,6 +13,7 @@ internal static class FakeUpstreamHosting
         builder.Services.AddSingleton(new OptionsBaseline(options));
         builder.Services.AddSingleton<RequestLog>();
         builder.Services.AddSingleton<Wire.HangObserver>();
+        builder.Services.AddSingleton<Wire.ChatGate>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, FakeUpstreamJsonContext.Default));
         return builder;
     }

@@ -66,6 +66,19 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     public Task WaitForClientDisconnectAsync(CancellationToken cancellationToken = default) =>
         _app.Services.GetRequiredService<HangObserver>().WaitForClientDisconnectAsync(cancellationToken);
 
+    /// <summary>
+    /// Holds every chat request that arrives from now on (embeddings pass) until <see cref="ReleaseChat"/>; one whose
+    /// client goes away meanwhile ends, and <see cref="WaitForClientDisconnectAsync"/> sees it.
+    /// </summary>
+    public void HoldChat() => _app.Services.GetRequiredService<ChatGate>().Close();
+
+    /// <summary>Answers the held chat requests, and lets later ones through.</summary>
+    public void ReleaseChat() => _app.Services.GetRequiredService<ChatGate>().Open();
+
+    /// <summary>Completes when <paramref name="count"/> more chat requests have arrived while held.</summary>
+    public Task WaitForHeldChatAsync(int count, CancellationToken cancellationToken = default) =>
+        _app.Services.GetRequiredService<ChatGate>().WaitForHeldAsync(count, cancellationToken);
+
     /// <summary>Restores the start-up options (fault included, re-armed) and forgets the recorded requests.</summary>
     public void Reset()
     {

@@ -6,8 +6,10 @@ using Groundwork.Generation;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Models;
+using Groundwork.RateLimits;
 using Groundwork.Retrieval;
 using Groundwork.Tenants;
+using Groundwork.Usage;
 using Groundwork.Users;
 
 // Settings files sit beside the binary, so the service starts the same from any working directory.
@@ -17,10 +19,12 @@ builder.AddGroundworkDefaults();
 builder.AddInfrastructure();
 builder.AddAuth();
 builder.AddAudit();
+builder.AddRateLimits();
 builder.AddEmbeddings();
 builder.AddRetrieval();
 builder.AddModels();
 builder.AddDocuments();
+builder.AddUsage();
 builder.AddGeneration();
 
 var app = builder.Build();
@@ -37,6 +41,7 @@ app.MapAuthApi();
 app.MapTenantsApi();
 app.MapUsersApi();
 app.MapAuditApi();
+app.MapUsageApi();
 
 app.Run();
 

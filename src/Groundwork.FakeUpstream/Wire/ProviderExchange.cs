@@ -20,6 +20,20 @@ internal static class ProviderExchange
     {
         var body = await ReadBodyAsync(context);
         log.Add(context.Request, body);
+        if (!context.Request.Path.Value!.EndsWith("/embeddings", StringComparison.Ordinal))
+        {
+            try
+            {
+                await context.RequestServices.GetRequiredService<ChatGate>().PassAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                context.RequestServices.GetRequiredService<HangObserver>().ClientDisconnected();
+                context.Abort();
+                return null;
+            }
+        }
+
         await Pause.AtLeastAsync(options.FirstByteDelayMs, context.RequestAborted);
 
         if (MissingHeader(context.Request, provider, options.RequireApiKey) is { } rejection)

@@ -20,5 +20,8 @@ public static class AuthRegistration
     }
 
     /// <summary>Authentication then authorization; after routing, CORS and the audit log.</summary>
-    public static IApplicationBuilder UseAuth(this IApplicationBuilder app) => app.UseAuthentication().UseAuthorization();
+    public static IApplicationBuilder UseAuth(this IApplicationBuilder app) =>
+        // The rate limiter between the two: a request with a bad key is counted against its address before
+        // authorization answers 401 (the limits themselves are the RateLimits feature's).
+        app.UseAuthentication().UseRateLimiter().UseAuthorization();
 }

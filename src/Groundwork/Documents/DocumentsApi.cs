@@ -5,6 +5,7 @@ using Groundwork.Documents.Extraction;
 using Groundwork.Documents.Ingestion;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.RateLimits;
 using Groundwork.Retrieval;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -43,7 +44,7 @@ public static class DocumentsApi
 
     public static RouteGroupBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/documents").WithTags("Documents").RequireAuthorization(Policies.Reader);
+        var group = endpoints.MapGroup("/documents").WithTags("Documents").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         // Adding and deleting documents takes an editor's key; reading them any key of the tenant.
         var writes = group.MapGroup("").RequireAuthorization(Policies.Editor);
         writes.MapPost("", CreateDocumentsAsync)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Groundwork.Auth;
 using Groundwork.Hosting;
+using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.AI;
@@ -15,7 +16,7 @@ public static class EmbeddingsApi
 
     public static RouteGroupBuilder MapEmbeddingsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/embeddings").WithTags("Embeddings").RequireAuthorization(Policies.Reader);
+        var group = endpoints.MapGroup("/embeddings").WithTags("Embeddings").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         group.MapPost("", CreateEmbeddingsAsync)
             .WithName("CreateEmbeddings")
             .WithSummary("Embed texts with the service's embedding model (OpenAI-compatible)")

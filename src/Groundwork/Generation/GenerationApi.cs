@@ -1,7 +1,10 @@
 using Groundwork.Auth;
 using Groundwork.Hosting;
+using Groundwork.RateLimits;
+using Groundwork.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Groundwork.Generation;
 
@@ -14,12 +17,13 @@ public static class GenerationApi
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.Services.AddSingleton<GenerationService>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
 
     public static RouteGroupBuilder MapGenerationApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/generate").WithTags("Generation").RequireAuthorization(Policies.Reader);
+        var group = endpoints.MapGroup("/generate").WithTags("Generation").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         group.MapPost("", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Answer a question from the indexed documents")
@@ -34,9 +38,12 @@ public static class GenerationApi
                 "and listed in `unmatched_citations` instead. Passages whose `relevance` is below the server's Search:MinRelevance " +
                 "are not given to the model; when none is left, `grounded` is false, `sources` is empty and the answer says that " +
                 "the indexed documents do not answer the question (without calling the model, unless the server's " +
-                "Generation:WhenNothingRelevant is `ask_model`).")
+                "Generation:WhenNothingRelevant is `ask_model`). A call to the model first reserves its worst case (the prompt's " +
+                "tokens and max_tokens) from the tenant's and the user's token budgets: 429 when one cannot take it (the answer " +
+                "names the limit, what is left and when it resets); abstained answers cost nothing.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithRequestExample(new GenerateRequest { Text = "What is the Zorblax reactor cooled by?", Model = "local" })
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
@@ -44,6 +51,11 @@ public static class GenerationApi
     }
 
     public static async Task<Ok<GenerateResponse>> GenerateAsync(
-        ValidatedJson<GenerateRequest> request, Caller caller, GenerationService generation, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await generation.GenerateAsync(caller.TenantId, request.Value, cancellationToken));
+        ValidatedJson<GenerateRequest> request, Caller caller, GenerationService generation, HttpResponse response, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var result = await generation.GenerateAsync(request.Value, caller, cancellationToken);
+        BudgetHeaders.Write(response, result.Budgets, clock.GetUtcNow().UtcDateTime);
+        return TypedResults.Ok(result.Response);
+    }
 }

@@ -1,5 +1,7 @@
+using Groundwork.Hosting;
 using Groundwork.Models;
 using Groundwork.Retrieval;
+using Groundwork.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
@@ -12,22 +14,26 @@ namespace Groundwork.Generation;
 /// abstains or asks the model to say so (<see cref="GenerationOptions.WhenNothingRelevant"/>).
 /// </summary>
 public sealed class GenerationService(
-    ModelRegistry models, ChunkSearch search, IOptions<SearchOptions> searchOptions, IOptions<GenerationOptions> generationOptions)
+    ModelRegistry models, ChunkSearch search, MeteredChat metered, TokenBudgets budgets, IOptions<SearchOptions> searchOptions,
+    IOptions<GenerationOptions> generationOptions)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
 
-    public async Task<GenerateResponse> GenerateAsync(long tenantId, GenerateRequest request, CancellationToken cancellationToken)
+    /// <exception cref="BudgetExceededException">The call's worst case does not fit in the caller's token budgets.</exception>
+    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, Caller caller, CancellationToken cancellationToken)
     {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
         var settings = searchOptions.Value;
-        var chunks = await search.SearchAsync(tenantId, request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
+        var chunks = await search.SearchAsync(caller.TenantId, request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
             cancellationToken);
         if (chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain)
         {
-            return new GenerateResponse(LocalExtractiveChatClient.NothingRelevantAnswer, request.Model, Grounded: false, [], [], [],
-                new TokenUsage(0, 0, 0));
+            // No model call, no cost.
+            return new GenerationResult(
+                new GenerateResponse(LocalExtractiveChatClient.NothingRelevantAnswer, request.Model, Grounded: false, [], [], [], new TokenUsage(0, 0, 0)),
+                await budgets.StatusAsync(caller, cancellationToken));
         }
 
         var passages = new Passage[chunks.Count];
@@ -37,7 +43,8 @@ public sealed class GenerationService(
             passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance, chunk.HeadingPath);
         }
 
-        var response = await chatClient.GetResponseAsync(
+        var (response, budgetStatus) = await metered.GetResponseAsync(
+            caller, request.Model, chatClient,
             GroundedPrompt.Build(request.Text, passages),
             new ChatOptions { Temperature = (float)request.Temperature, MaxOutputTokens = request.MaxTokens },
             cancellationToken);
@@ -56,14 +63,16 @@ public sealed class GenerationService(
         var usage = response.Usage;
         var prompt = usage?.InputTokenCount ?? 0;
         var completion = usage?.OutputTokenCount ?? 0;
-        return new GenerateResponse(
-            text,
-            request.Model,
-            Grounded: chunks.Count > 0,
-            sources,
-            citations,
-            unmatched,
-            new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion));
+        return new GenerationResult(
+            new GenerateResponse(
+                text,
+                request.Model,
+                Grounded: chunks.Count > 0,
+                sources,
+                citations,
+                unmatched,
+                new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion)),
+            budgetStatus);
     }
 
     private static (List<Citation> Citations, IReadOnlyList<UnmatchedCitation> Unmatched, bool[] Cited) MapCitations(
@@ -93,3 +102,6 @@ public sealed class GenerationService(
     private static string Snippet(string text) =>
         text.Length <= SnippetLength ? text : string.Concat(text.AsSpan(0, SnippetLength).TrimEnd(), "…");
 }
+
+/// <summary>An answer and where the caller's token budgets stand after it (empty when none applies), for the response headers.</summary>
+public sealed record GenerationResult(GenerateResponse Response, IReadOnlyList<BudgetStatus> Budgets);

@@ -190,3 +190,23 @@ public sealed class AuditEntryEntity
     /// <summary>The HTTP status the request was answered with.</summary>
     public int Status { get; set; }
 }
+
+/// <summary>One model call: who made it, on which model, the tokens it used and how it ended.</summary>
+public sealed class UsageRecordEntity
+{
+    public long Id { get; set; }
+    public long TenantId { get; set; }
+    public long UserId { get; set; }
+    public long KeyId { get; set; }
+    public required string Model { get; set; }
+    public long PromptTokens { get; set; }
+    public long CompletionTokens { get; set; }
+    public long TotalTokens { get; set; }
+    public long LatencyMs { get; set; }
+
+    /// <summary><c>ok</c>, <c>failed</c> (the model or its provider failed) or <c>cancelled</c> (the client went away).</summary>
+    public required string Status { get; set; }
+
+    /// <summary>When the call was admitted (its budget reserved): the period its tokens count in.</summary>
+    public DateTime At { get; set; }
+}

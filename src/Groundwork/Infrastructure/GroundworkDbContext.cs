@@ -11,6 +11,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
     public DbSet<TenantEntity> Tenants => Set<TenantEntity>();
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+    public DbSet<UsageRecordEntity> UsageRecords => Set<UsageRecordEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -93,6 +94,15 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             entry.HasIndex(e => e.At);
             entry.HasIndex(e => new { e.ActorTenantId, e.At });
             entry.HasIndex(e => new { e.TargetTenantId, e.At });
+        });
+        modelBuilder.Entity<UsageRecordEntity>(usage =>
+        {
+            usage.ToTable("usage_records");
+            usage.Property(u => u.Model).HasMaxLength(200);
+            usage.Property(u => u.Status).HasMaxLength(16);
+            // Kept when a user or key is deleted: the tenant's spend and its history do not shrink.
+            usage.HasIndex(u => new { u.TenantId, u.At });
+            usage.HasIndex(u => new { u.TenantId, u.UserId, u.At });
         });
     }
 }

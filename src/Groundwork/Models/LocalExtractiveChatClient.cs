@@ -140,10 +140,18 @@ public sealed class LocalExtractiveChatClient(IEmbeddingGenerator<string, Embedd
         return quoted;
     }
 
+    /// <summary>
+    /// Most words an answer counts beyond max_tokens: the disclosure, one [n] per quoted sentence and the … of a cut one.
+    /// Budgets reserve it (the answer's words are counted as <see cref="Quote"/> counts them, so max_tokens bounds the rest).
+    /// </summary>
+    public static readonly int MaxWordsBeyondLimit = SpaceSeparatedWords(Disclosure) + MaxSentences + 1;
+
+    private static int SpaceSeparatedWords(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+
     private static UsageDetails Usage(IEnumerable<ChatMessage> messages, string answer)
     {
         long input = messages.Sum(m => (long)ContentWords.Count(m.Text));
-        long output = ContentWords.Count(answer);
+        long output = SpaceSeparatedWords(answer);
         return new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output };
     }
 }

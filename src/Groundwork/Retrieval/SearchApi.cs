@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Groundwork.Auth;
 using Groundwork.Hosting;
+using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -68,7 +69,7 @@ public static class SearchApi
 {
     public static RouteGroupBuilder MapSearchApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/search").WithTags("Retrieval").RequireAuthorization(Policies.Reader);
+        var group = endpoints.MapGroup("/search").WithTags("Retrieval").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         group.MapPost("", SearchAsync)
             .WithName("Search")
             .WithSummary("Find chunks by meaning, by words, or both (reciprocal-rank fusion)")

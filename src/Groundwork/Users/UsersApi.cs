@@ -2,6 +2,7 @@ using Groundwork.Audit;
 using Groundwork.Auth;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Data.Sqlite;
@@ -23,7 +24,7 @@ public static class UsersApi
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        var group = endpoints.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin).RequirePerKeyRateLimit();
         group.MapPost("", CreateUserAsync).WithName("CreateUser").WithSummary("Create a user")
             .RequireAuthorization(Policies.Writer).Audited("user.create")
             .WithRequestExample(new CreateUserRequest { Email = "ada@example.com", Name = "Ada Lovelace", Role = Role.Editor });

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Groundwork.Hosting;
+using Groundwork.Infrastructure;
+using Groundwork.Models;
+using Microsoft.Extensions.AI;
+
+namespace Groundwork.Usage;
+
+/// <summary>A model's answer and where the caller's budgets stand after it (empty when none applies).</summary>
+public sealed record MeteredResponse(ChatResponse Response, IReadOnlyList<BudgetStatus> Budgets);
+
+/// <summary>
+/// Every model call goes through here: its worst case is reserved from the caller's budgets (429 when it does not fit),
+/// the call is made, the reservation settles to the usage the model reports (or is released when the call fails or the
+/// client goes away), and the call is recorded with its tokens, latency and outcome.
+/// </summary>
+/// <remarks>
+/// A service that callers wrap their model call in, rather than a <see cref="DelegatingChatClient"/> in the model
+/// pipeline: the budget belongs to the caller, which is explicit here instead of travelling in ChatOptions or an
+/// AsyncLocal, and a call that never happens (an abstained answer) never reaches it, so it costs nothing. Streaming and
+/// the OpenAI-compatible endpoint are to use <see cref="ReserveAsync"/> and <see cref="MeteredCall.CompleteAsync"/> around their
+/// stream the same way, settling on its final usage update.
+/// </remarks>
+public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estimator, TokenBudgets budgets, UsageRecorder recorder)
+{
+    public async Task<MeteredResponse> GetResponseAsync(
+        Caller caller, string model, IChatClient client, IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        using var call = await ReserveAsync(caller, model, messages, options, cancellationToken);
+        ChatResponse response;
+        try
+        {
+            response = await client.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            await call.FailAsync(cancellationToken.IsCancellationRequested || exception is OperationCanceledException);
+            throw;
+        }
+
+        await call.CompleteAsync(response.Usage);
+        return new MeteredResponse(response, call.Budgets());
+    }
+
+    /// <summary>Reserves the call's worst case; dispose the result to release it if the call never completes.</summary>
+    /// <exception cref="BudgetExceededException">A budget of the caller cannot take the call's worst case.</exception>
+    public async Task<MeteredCall> ReserveAsync(
+        Caller caller, string model, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        var reservation = await budgets.ReserveAsync(
+            caller, () => estimator.WorstCase(models.ProviderOf(model), messages, options.MaxOutputTokens ?? MaxTokensWhenUnset), cancellationToken);
+        return new MeteredCall(caller, model, reservation, recorder);
+    }
+
+    /// <summary>The most a model may write when a call sets no max_tokens (/generate always sets it).</summary>
+    public const int MaxTokensWhenUnset = 8192;
+}
+
+/// <summary>One admitted model call: complete it with its usage, or fail it; disposing an unfinished one releases its reservation.</summary>
+public sealed class MeteredCall(Caller caller, string model, BudgetReservation reservation, UsageRecorder recorder) : IDisposable
+{
+    private readonly long _started = Stopwatch.GetTimestamp();
+
+    public long ReservedTokens => reservation.ReservedTokens;
+
+    public IReadOnlyList<BudgetStatus> Budgets() => reservation.Status();
+
+    public ValueTask CompleteAsync(UsageDetails? usage)
+    {
+        var prompt = usage?.InputTokenCount ?? 0;
+        var completion = usage?.OutputTokenCount ?? 0;
+        var total = usage?.TotalTokenCount ?? prompt + completion;
+        reservation.Settle(total);
+        return RecordAsync("ok", prompt, completion, total);
+    }
+
+    /// <summary>Releases the reservation: a call that failed or was cancelled is not charged (providers do not bill them either).</summary>
+    public ValueTask FailAsync(bool cancelled)
+    {
+        reservation.Dispose();
+        return RecordAsync(cancelled ? "cancelled" : "failed", 0, 0, 0);
+    }
+
+    public void Dispose() => reservation.Dispose();
+
+    private ValueTask RecordAsync(string status, long prompt, long completion, long total) => recorder.RecordAsync(new UsageRecordEntity
+    {
+        TenantId = caller.TenantId, UserId = caller.UserId, KeyId = caller.KeyId, Model = model, PromptTokens = prompt,
+        CompletionTokens = completion, TotalTokens = total, LatencyMs = (long)Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
+        Status = status, At = reservation.At,
+    });
+}
