@@ -1,6 +1,7 @@
 using Groundwork.Auth;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,7 @@ public static class AuditApi
 
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Policies.Admin);
+        var group = endpoints.MapGroup("/audit").WithTags("Audit").RequireAuthorization(Policies.Admin).RequirePerKeyRateLimit();
         group.MapGet("", ListAuditEntriesAsync).WithName("ListAuditEntries")
             .WithSummary("Administrative actions, newest first: the caller's tenant's; every tenant's for the operator");
         return group;

@@ -1,6 +1,7 @@
 using Groundwork.Audit;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.RateLimits;
 using Groundwork.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ public static class KeysApi
 {
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("").WithTags("Keys").RequireAuthorization(Policies.Reader);
+        var group = endpoints.MapGroup("").WithTags("Keys").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         group.MapGet("/me", GetMeAsync).WithName("GetMe").WithSummary("The caller: user, tenant and key");
         group.MapPost("/users/{id:long}/keys", CreateKeyAsync).WithName("CreateKey").WithSummary("Make an API key for a user (shown once)")
             .RequireAuthorization(Policies.Writer).Audited("key.create")

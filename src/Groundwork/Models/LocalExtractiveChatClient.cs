@@ -146,6 +146,13 @@ public sealed class LocalExtractiveChatClient(IEmbeddingGenerator<string, Embedd
     /// </summary>
     public static readonly int MaxWordsBeyondLimit = SpaceSeparatedWords(Disclosure) + MaxSentences + 1;
 
+    /// <summary>
+    /// The most words an answer can have with this max_tokens: quoted sentences cut at the limit plus
+    /// <see cref="MaxWordsBeyondLimit"/>, or the whole "not in the documents" answer, which is never cut.
+    /// </summary>
+    public static int MostAnswerWords(int maxOutputTokens) =>
+        Math.Max(maxOutputTokens + MaxWordsBeyondLimit, SpaceSeparatedWords(NothingRelevantAnswer + "\n\n" + Disclosure));
+
     private static int SpaceSeparatedWords(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
 
     private static UsageDetails Usage(IEnumerable<ChatMessage> messages, string answer)

@@ -2,6 +2,7 @@ using Groundwork.Audit;
 using Groundwork.Auth;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
+using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ public static class TenantsApi
 
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/tenants").WithTags("Tenants").RequireAuthorization(Policies.Operator);
+        var group = endpoints.MapGroup("/tenants").WithTags("Tenants").RequireAuthorization(Policies.Operator).RequirePerKeyRateLimit();
         group.MapPost("", CreateTenantAsync).WithName("CreateTenant").WithSummary("Create a tenant (operator)")
             .RequireAuthorization(Policies.Writer).Audited("tenant.create")
             .WithRequestExample(new CreateTenantRequest { Name = "acme" });

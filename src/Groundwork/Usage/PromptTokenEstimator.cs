@@ -32,7 +32,7 @@ public sealed class PromptTokenEstimator
     private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
 
     public long WorstCase(ModelProvider provider, IEnumerable<ChatMessage> messages, int maxOutputTokens) =>
-        Prompt(provider, messages) + maxOutputTokens + (provider == ModelProvider.Local ? LocalExtractiveChatClient.MaxWordsBeyondLimit : 0);
+        Prompt(provider, messages) + (provider == ModelProvider.Local ? LocalExtractiveChatClient.MostAnswerWords(maxOutputTokens) : maxOutputTokens);
 
     public long Prompt(ModelProvider provider, IEnumerable<ChatMessage> messages)
     {

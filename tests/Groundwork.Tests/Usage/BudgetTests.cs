@@ -234,17 +234,27 @@ public sealed class BudgetTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("gpt-4", 3)]
-    [InlineData("gpt-4", 1024)]
-    [InlineData("claude-3", 3)]
-    [InlineData("local", 3)]
-    [InlineData("local", 1024)]
-    public async Task WorstCaseReservedCoversWhatTheModelReports(string model, int maxTokens)
+    [InlineData("gpt-4", 3, true)]
+    [InlineData("gpt-4", 1024, true)]
+    [InlineData("claude-3", 3, true)]
+    [InlineData("local", 3, true)]
+    [InlineData("local", 1024, true)]
+    [InlineData("local", 3, false)] // nothing in the tenant: the "not in the documents" answer, asked of the model
+    public async Task WorstCaseReservedCoversWhatTheModelReports(string model, int maxTokens, bool grounded)
     {
-        await _app.AddDocumentAsync("Reactor manual",
-            "The Zorblax reactor is cooled by liquid helium kept at four kelvin. Its control rods are made of hafnium-based alloys. " +
-            "Maintenance: the helium is topped up every Monday; the rods are inspected every quarter by the ops team.");
         using var tenant = await _app.CreateTenantClientAsync("reader");
+        if (grounded)
+        {
+            using var editor = await _app.CreateTenantClientAsync("editor", tenant.TenantId);
+            var added = await editor.Http.PostAsJsonAsync("/documents?wait=true", new
+            {
+                title = "Reactor manual",
+                text = "The Zorblax reactor is cooled by liquid helium kept at four kelvin. Its control rods are made of hafnium-based alloys. " +
+                       "Maintenance: the helium is topped up every Monday; the rods are inspected every quarter by the ops team.",
+            }, GroundworkApp.Json, Ct);
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+
         var request = new { text = "What is the reactor cooled by, and what are its rods made of?", model, max_tokens = maxTokens };
 
         // A budget of one token refuses the call and says what its worst case is; then a large one lets it through.
@@ -258,7 +268,7 @@ public sealed class BudgetTests : IAsyncLifetime
         var usage = (await answered.Content.ReadFromJsonAsync<JsonElement>(GroundworkApp.Json, Ct)).GetProperty("usage");
 
         Assert.InRange(usage.GetProperty("total_tokens").GetInt64(), 1, worstCase);
-        Assert.True(usage.GetProperty("completion_tokens").GetInt64() <= maxTokens + (model == "local" ? LocalExtractiveChatClient.MaxWordsBeyondLimit : 0));
+        Assert.True(usage.GetProperty("completion_tokens").GetInt64() <= (model == "local" ? LocalExtractiveChatClient.MostAnswerWords(maxTokens) : maxTokens));
         var remaining = answered.Headers.GetValues("RateLimit").Single(v => v.StartsWith("\"tenant-tokens\"", StringComparison.Ordinal));
         Assert.StartsWith($"\"tenant-tokens\";r={1_000_000 - usage.GetProperty("total_tokens").GetInt64()};", remaining);
     }
