@@ -52,8 +52,9 @@ public sealed record KeyPage(IReadOnlyList<KeySummary> Keys);
 /// <param name="User">The key's user.</param>
 /// <param name="Tenant">The user's tenant.</param>
 /// <param name="Key">The key the request was sent with.</param>
-/// <param name="Budget">The caller's token budget status.</param>
-public sealed record MeResponse(MeUser User, MeTenant Tenant, MeKey Key, object? Budget);
+/// <param name="Budget">The token budgets that apply to the caller (the tenant's, the user's), each with what is left
+/// this period and when it resets; empty when none applies.</param>
+public sealed record MeResponse(MeUser User, MeTenant Tenant, MeKey Key, IReadOnlyList<Groundwork.Usage.BudgetStatus> Budget);
 
 /// <param name="Id">The user.</param>
 /// <param name="Email">The user's email.</param>

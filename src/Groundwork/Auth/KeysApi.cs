@@ -2,6 +2,7 @@ using Groundwork.Audit;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.RateLimits;
+using Groundwork.Usage;
 using Groundwork.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -27,7 +28,8 @@ public static class KeysApi
         return group;
     }
 
-    public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> GetMeAsync(Caller caller, GroundworkDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> GetMeAsync(
+        Caller caller, GroundworkDbContext db, TokenBudgets budgets, CancellationToken cancellationToken)
     {
         var me = await (
             from key in db.ApiKeys.AsNoTracking()
@@ -38,11 +40,12 @@ public static class KeysApi
                 new MeUser(user.Id, user.Email, user.Name, user.Role, user.IsOperator),
                 new MeTenant(tenant.Id, tenant.Name),
                 new MeKey(key.Id, key.Prefix, key.Name, key.ReadOnly, key.ExpiresAt),
-                // Budget status (spent and left this period) is filled in by the budgets feature, which lands separately.
-                null))
+                Array.Empty<BudgetStatus>()))
             .FirstOrDefaultAsync(cancellationToken);
         // The key was revoked or its user removed since this request was authenticated.
-        return me is null ? Problems.NotFound("Key not found", "The key of this request no longer exists.") : TypedResults.Ok(me);
+        return me is null
+            ? Problems.NotFound("Key not found", "The key of this request no longer exists.")
+            : TypedResults.Ok(me with { Budget = await budgets.StatusAsync(caller, cancellationToken) });
     }
 
     public static async Task<Results<Created<CreatedKey>, ProblemHttpResult>> CreateKeyAsync(

@@ -233,6 +233,21 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Contains(refused.Headers.GetValues("RateLimit"), v => v.StartsWith($"\"tenant-tokens\";r={budget - used};t=", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task MeShowsTheBudgetsThatApplyWithWhatIsLeft()
+    {
+        using var tenant = await _app.CreateTenantClientAsync("reader");
+        await SetBudgetsAsync(tenant.TenantId, 5_000, tenant.UserId, 1_200, BudgetPeriod.Month);
+
+        var me = await tenant.Http.GetFromJsonAsync<JsonElement>("/me", GroundworkApp.Json, Ct);
+
+        var budgets = me.GetProperty("budget").EnumerateArray().ToDictionary(b => b.GetProperty("scope").GetString()!);
+        Assert.Equal(["tenant", "user"], budgets.Keys.Order());
+        Assert.Equal(5_000, budgets["tenant"].GetProperty("remaining_tokens").GetInt64());
+        Assert.Equal(1_200, budgets["user"].GetProperty("budget_tokens").GetInt64());
+        Assert.Equal("month", budgets["user"].GetProperty("period").GetString());
+    }
+
     [Theory]
     [InlineData("gpt-4", 3, true)]
     [InlineData("gpt-4", 1024, true)]
