@@ -14,8 +14,9 @@ namespace Groundwork.Auth;
 public sealed record ResolvedKey(Caller Caller, DateTime? ExpiresAt);
 
 /// <summary>
-/// Finds the caller behind an API key. Lookups go through HybridCache by the key's hash, so authentication costs a hash
-/// and a cache hit on the hot path; revoking a key, or disabling or changing its user or tenant, evicts it
+/// Finds the caller behind an API key, with its role and its budgets. Lookups go through HybridCache by the key's hash, so
+/// authentication costs a hash and a cache hit on the hot path; revoking a key, or disabling or changing its user or
+/// tenant (role, budget), evicts it
 /// (<see cref="EvictAsync"/>), so such a key fails on its next request. Unknown keys are never cached.
 /// </summary>
 public sealed class ApiKeyResolver(IServiceScopeFactory scopes, HybridCache cache, TimeProvider clock)
@@ -73,12 +74,17 @@ public sealed class ApiKeyResolver(IServiceScopeFactory scopes, HybridCache cach
             join user in db.Users on key.UserId equals user.Id
             join tenant in db.Tenants on user.TenantId equals tenant.Id
             where key.Prefix == prefix && key.RevokedAt == null && !user.Disabled && !tenant.Disabled
-            select new { key.Id, key.Hash, key.ReadOnly, key.ExpiresAt, UserId = user.Id, user.TenantId, user.Role, user.IsOperator })
+            select new
+            {
+                key.Id, key.Hash, key.ReadOnly, key.ExpiresAt, UserId = user.Id, user.TenantId, user.Role, user.IsOperator,
+                TenantTokens = tenant.BudgetTokens, TenantPeriod = tenant.BudgetPeriod, UserTokens = user.BudgetTokens, UserPeriod = user.BudgetPeriod,
+            })
             .ToListAsync(cancellationToken);
         var match = candidates.FirstOrDefault(candidate => CryptographicOperations.FixedTimeEquals(candidate.Hash, hash));
         return match is null
             ? null
-            : new ResolvedKey(new Caller(match.TenantId, match.UserId, match.Id, match.Role, match.ReadOnly, match.IsOperator), match.ExpiresAt);
+            : new ResolvedKey(new Caller(match.TenantId, match.UserId, match.Id, match.Role, match.ReadOnly, match.IsOperator,
+                Budget.Of(match.TenantTokens, match.TenantPeriod), Budget.Of(match.UserTokens, match.UserPeriod)), match.ExpiresAt);
     }
 
     /// <summary>Queues a last-used time for the key, at most once a minute per key; written off the request path.</summary>

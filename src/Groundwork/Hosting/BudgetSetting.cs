@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Groundwork.Infrastructure;
 
 namespace Groundwork.Hosting;
@@ -17,6 +18,16 @@ public sealed record BudgetSetting
 public sealed record Budget(long Tokens, BudgetPeriod Period)
 {
     public static Budget? Of(long? tokens, BudgetPeriod? period) => tokens is { } t && period is { } p ? new Budget(t, p) : null;
+
+    /// <summary>The budget written by <see cref="ToString"/>; null for null or anything else.</summary>
+    public static Budget? Parse(string? text) =>
+        text?.Split(' ') is [var tokens, var period]
+        && long.TryParse(tokens, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+        && Enum.TryParse<BudgetPeriod>(period, out var p)
+            ? new Budget(t, p)
+            : null;
+
+    public override string ToString() => Tokens.ToString(CultureInfo.InvariantCulture) + " " + Period;
 }
 
 /// <summary>The value, when present, is a complete budget; each problem is reported under its own path (<c>budget.tokens</c>).</summary>

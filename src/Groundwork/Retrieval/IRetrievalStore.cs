@@ -12,7 +12,8 @@ namespace Groundwork.Retrieval;
 /// <remarks>
 /// Writes take the caller's <see cref="GroundworkDbContext"/>, whose transaction also holds the document's status: a
 /// document's chunks and its <c>ready</c> commit together. After that transaction commits (or rolls back, to undo
-/// <see cref="AddChunksAsync"/>), the caller calls <see cref="ForgetAsync"/> for the chunks that are gone.
+/// <see cref="AddChunksAsync"/>), the caller calls <see cref="ForgetAsync"/> for the chunks that are gone, and after a
+/// commit that added chunks, <see cref="ChunksAdded"/>.
 /// </remarks>
 public interface IRetrievalStore
 {
@@ -50,4 +51,7 @@ public interface IRetrievalStore
 
     /// <summary>Takes chunks that no longer exist out of the tenant's vector index and caches.</summary>
     Task ForgetAsync(long tenantId, IReadOnlyCollection<long> chunkIds);
+
+    /// <summary>After a transaction that added chunks of the tenant commits: drops what was remembered about the words it lacked.</summary>
+    void ChunksAdded(long tenantId);
 }

@@ -29,7 +29,9 @@ namespace Groundwork.Retrieval;
 /// English function words are left out (unless the query has nothing else), and so are words no chunk contains and,
 /// while rarer ones remain, words in more than half of the chunks (BM25 weighs them at zero).
 /// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>: it only steers the
-/// plan, so a slightly old count costs at most some speed. A word no chunk contains is never remembered as such.
+/// plan, so a slightly old count costs at most some speed. That no chunk contains a word is kept until the tenant's
+/// chunks change (<see cref="ChunksChanged"/>, after the commit), since such a word is left out of the search: questions
+/// often have words the documents lack, and counting them again on every request cost more than the search.
 /// Everything is per tenant: each has its own FTS5 table (<see cref="KeywordTables"/>: its own BM25 statistics), its
 /// own chunk count for the half-of-the-chunks rule and its own cache of word counts.
 /// </remarks>
@@ -43,6 +45,12 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
 
     private readonly string _connectionString = InfrastructureRegistration.ConnectionString(storage.Value);
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<string, (long Chunks, long CountedAt)>> _chunksWithWord = new();
+
+    /// <summary>
+    /// Forgets the tenant's word counts; call it after a transaction that added chunks commits. A search still running
+    /// keeps writing into the counts it started with, which are dropped here, so no count from before the commit survives it.
+    /// </summary>
+    public void ChunksChanged(long tenantId) => _chunksWithWord.TryRemove(tenantId, out _);
 
     /// <summary>
     /// Up to <paramref name="limit"/> chunks for <paramref name="query"/>, chunks with every word first. The second
@@ -69,10 +77,11 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
             return [];
         }
 
+        var counts = WordCounts(tenantId);
         var words = new List<(string Word, long Chunks)>(candidates.Count);
         foreach (var word in candidates)
         {
-            var chunks = await ChunksWithWordAsync(connection, tenantId, word, cancellationToken);
+            var chunks = await ChunksWithWordAsync(connection, tenantId, counts, word, cancellationToken);
             if (chunks > 0)
             {
                 words.Add((word, chunks));
@@ -134,6 +143,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     /// </summary>
     public async Task<IReadOnlyList<double>> WordWeightsAsync(long tenantId, IReadOnlyList<string> words, CancellationToken cancellationToken)
     {
+        var counts = WordCounts(tenantId);
         var chunkCount = (double)await index.CountAsync(tenantId, cancellationToken);
         var weights = new double[words.Count];
         SqliteConnection? connection = null;
@@ -142,7 +152,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
             for (var i = 0; i < words.Count; i++)
             {
                 // Usually every count is known from the keyword search that just ran: no connection is opened then.
-                if (!TryGetKnownCount(tenantId, words[i], out var containing))
+                if (!TryGetKnownCount(counts, words[i], out var containing))
                 {
                     if (connection is null)
                     {
@@ -151,7 +161,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
                     }
 
                     containing = await tables.ExistsAsync(connection, tenantId, cancellationToken)
-                        ? await ChunksWithWordAsync(connection, tenantId, words[i], cancellationToken)
+                        ? await ChunksWithWordAsync(connection, tenantId, counts, words[i], cancellationToken)
                         : 0;
                 }
 
@@ -227,18 +237,20 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     private ConcurrentDictionary<string, (long Chunks, long CountedAt)> WordCounts(long tenantId) =>
         _chunksWithWord.GetOrAdd(tenantId, _ => new ConcurrentDictionary<string, (long, long)>(StringComparer.OrdinalIgnoreCase));
 
-    private bool TryGetKnownCount(long tenantId, string word, out long chunks)
+    private static bool TryGetKnownCount(ConcurrentDictionary<string, (long Chunks, long CountedAt)> counts, string word, out long chunks)
     {
-        var found = WordCounts(tenantId).TryGetValue(word, out var known)
-                    && Environment.TickCount64 - known.CountedAt < WordCountLifetime.TotalMilliseconds;
+        var found = counts.TryGetValue(word, out var known)
+                    && (known.Chunks == 0 || Environment.TickCount64 - known.CountedAt < WordCountLifetime.TotalMilliseconds);
         chunks = found ? known.Chunks : 0;
         return found;
     }
 
-    private async Task<long> ChunksWithWordAsync(SqliteConnection connection, long tenantId, string word, CancellationToken cancellationToken)
+    /// <summary>How many of the tenant's chunks contain the word, from <paramref name="counts"/> or counted and kept there.</summary>
+    private static async Task<long> ChunksWithWordAsync(SqliteConnection connection, long tenantId,
+        ConcurrentDictionary<string, (long Chunks, long CountedAt)> counts, string word, CancellationToken cancellationToken)
     {
         var now = Environment.TickCount64;
-        if (TryGetKnownCount(tenantId, word, out var knownChunks))
+        if (TryGetKnownCount(counts, word, out var knownChunks))
         {
             return knownChunks;
         }
@@ -249,17 +261,12 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
         command.CommandText = $"SELECT count(*) FROM {fts} WHERE {fts} MATCH $word";
         command.Parameters.AddWithValue("$word", Quote(word));
         var chunks = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-        if (chunks > 0)
+        if (counts.Count >= WordCountCapacity)
         {
-            var counts = WordCounts(tenantId);
-            if (counts.Count >= WordCountCapacity)
-            {
-                counts.Clear();
-            }
-
-            counts[word] = (chunks, now);
+            counts.Clear();
         }
 
+        counts[word] = (chunks, now);
         return chunks;
     }
 

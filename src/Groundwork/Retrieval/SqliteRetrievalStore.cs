@@ -93,6 +93,8 @@ public sealed class SqliteRetrievalStore(
         return [.. doomed.Select(c => c.Id)];
     }
 
+    public void ChunksAdded(long tenantId) => keywords.ChunksChanged(tenantId);
+
     public async Task ForgetAsync(long tenantId, IReadOnlyCollection<long> chunkIds)
     {
         await index.RemoveAsync(tenantId, chunkIds, CancellationToken.None);

@@ -27,8 +27,9 @@ public sealed record BudgetStatus(BudgetScope Scope, long BudgetTokens, BudgetPe
 /// restart keeps what was spent (less records still queued at a crash; reservations in flight die with their requests).
 /// Scale-out (several instances) needs the accounts in a shared store instead, e.g. Redis with the check-and-reserve
 /// as one Lua script (or INCRBY then DECRBY on refusal) per period key expiring after the period, and settlement as
-/// another atomic INCRBY; the per-process lock here is then gone. Budgets are read from the database on every
-/// reservation, so a PATCH takes effect on the next call.
+/// another atomic INCRBY; the per-process lock here is then gone. The budgets come with the caller
+/// (<see cref="Caller.TenantBudget"/>, <see cref="Caller.UserBudget"/>): changing one evicts the keys' cached lookups,
+/// so a PATCH takes effect on the next call without a database read on every call.
 /// </remarks>
 public sealed class TokenBudgets(IServiceScopeFactory scopes, UsageRecorder recorder, TimeProvider clock)
 {
@@ -87,33 +88,25 @@ public sealed class TokenBudgets(IServiceScopeFactory scopes, UsageRecorder reco
 
     private async Task<(TenantLedger Ledger, List<Account> Accounts)> AccountsAsync(Caller caller, DateTime now, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-        var limits = await (
-                from user in db.Users.AsNoTracking()
-                join tenant in db.Tenants on user.TenantId equals tenant.Id
-                where user.Id == caller.UserId && tenant.Id == caller.TenantId
-                select new { TenantTokens = tenant.BudgetTokens, TenantPeriod = tenant.BudgetPeriod, UserTokens = user.BudgetTokens, UserPeriod = user.BudgetPeriod })
-            .SingleOrDefaultAsync(cancellationToken);
         var ledger = _ledgers.GetOrAdd(caller.TenantId, static _ => new TenantLedger());
         List<Account> accounts = [];
-        if (limits?.TenantTokens is { } tenantTokens)
+        if (caller.TenantBudget is { } tenantBudget)
         {
-            accounts.Add(await AccountAsync(db, ledger, caller, BudgetScope.Tenant, tenantTokens, limits.TenantPeriod ?? BudgetPeriod.Month, now, cancellationToken));
+            accounts.Add(await AccountAsync(ledger, caller, BudgetScope.Tenant, tenantBudget, now, cancellationToken));
         }
 
-        if (limits?.UserTokens is { } userTokens)
+        if (caller.UserBudget is { } userBudget)
         {
-            accounts.Add(await AccountAsync(db, ledger, caller, BudgetScope.User, userTokens, limits.UserPeriod ?? BudgetPeriod.Month, now, cancellationToken));
+            accounts.Add(await AccountAsync(ledger, caller, BudgetScope.User, userBudget, now, cancellationToken));
         }
 
         return (ledger, accounts);
     }
 
-    private async Task<Account> AccountAsync(
-        GroundworkDbContext db, TenantLedger ledger, Caller caller, BudgetScope scope, long budget, BudgetPeriod period, DateTime now,
+    private async Task<Account> AccountAsync(TenantLedger ledger, Caller caller, BudgetScope scope, Budget limit, DateTime now,
         CancellationToken cancellationToken)
     {
+        var (budget, period) = (limit.Tokens, limit.Period);
         var key = scope == BudgetScope.Tenant ? 0 : caller.UserId;
         var start = PeriodStart(period, now);
         lock (ledger)
@@ -127,6 +120,8 @@ public sealed class TokenBudgets(IServiceScopeFactory scopes, UsageRecorder reco
 
         // First use of this period in this process: what was spent in it so far is in the usage records.
         await recorder.FlushAsync(cancellationToken);
+        await using var services = scopes.CreateAsyncScope();
+        var db = services.ServiceProvider.GetRequiredService<GroundworkDbContext>();
         var records = db.UsageRecords.Where(r => r.TenantId == caller.TenantId && r.At >= start);
         if (scope == BudgetScope.User)
         {

@@ -5,12 +5,16 @@ namespace Groundwork.Usage;
 
 /// <summary>
 /// Writes usage records off the request path, many per transaction (one SQLite commit per model call would cap the
-/// service's throughput at the disk's). <see cref="FlushAsync"/> waits until everything queued before it is written, so a
-/// <c>GET /usage</c> sees every call answered before it.
+/// service's throughput at the disk's). After each write it lets records gather for <see cref="WriteInterval"/> (or until
+/// a batch is full): writing whatever had queued as soon as the last write ended meant a commit every few calls, and
+/// those commits cost a quarter of the CPU of a <c>/generate</c> at 600 requests/s. <see cref="FlushAsync"/> cuts the
+/// wait short and waits until everything queued before it is written, so a <c>GET /usage</c> sees every call answered
+/// before it.
 /// </summary>
 public sealed class UsageRecorder(IServiceScopeFactory scopes, ILogger<UsageRecorder> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
+    private static readonly TimeSpan WriteInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Channel<UsageRecordEntity> _queue = Channel.CreateBounded<UsageRecordEntity>(
         new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
@@ -18,6 +22,7 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, ILogger<UsageReco
     private readonly List<(long Sequence, TaskCompletionSource Done)> _waiters = [];
     private long _queued;
     private long _written;
+    private TaskCompletionSource _flushRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Queues the record; waits only while the queue is full. Not cancellable: a cancelled call is recorded too.</summary>
     public ValueTask RecordAsync(UsageRecordEntity record)
@@ -40,6 +45,7 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, ILogger<UsageReco
 
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((target, done));
+            Volatile.Read(ref _flushRequested).TrySetResult();
             return done.Task.WaitAsync(cancellationToken);
         }
     }
@@ -56,8 +62,13 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, ILogger<UsageReco
                     batch.Add(record);
                 }
 
+                var full = batch.Count == MaxBatch;
                 await WriteAsync(batch, CancellationToken.None);
                 batch.Clear();
+                if (!full)
+                {
+                    await GatherAsync(stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -71,6 +82,23 @@ public sealed class UsageRecorder(IServiceScopeFactory scopes, ILogger<UsageReco
         }
 
         await WriteAsync(batch, CancellationToken.None);
+    }
+
+    /// <summary>Waits <see cref="WriteInterval"/>, or less if a flush is asked for meanwhile (or was during the write).</summary>
+    private async Task GatherAsync(CancellationToken stoppingToken)
+    {
+        var flush = Volatile.Read(ref _flushRequested);
+        if (!flush.Task.IsCompleted)
+        {
+            await Task.WhenAny(flush.Task, Task.Delay(WriteInterval, stoppingToken));
+            stoppingToken.ThrowIfCancellationRequested();
+        }
+
+        if (flush.Task.IsCompleted)
+        {
+            // A flush asked for from here on wakes the next wait; the one asked for is served by the next write.
+            Volatile.Write(ref _flushRequested, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
     }
 
     private async Task WriteAsync(List<UsageRecordEntity> batch, CancellationToken cancellationToken)

@@ -116,6 +116,20 @@ public sealed class KeywordSearchTests
         Assert.Empty(await SearchAsync(app, filler + " helium", topK: 9));
     }
 
+    [Fact]
+    public async Task AWordNoChunkHadIsFoundAsSoonAsADocumentWithItIsReady()
+    {
+        await using var app = new GroundworkApp();
+        await AddCorpusAsync(app);
+        // Counted as in no chunk, and remembered as such.
+        Assert.Empty(await SearchAsync(app, "zeppelin", topK: 9));
+        Assert.Empty(await SearchAsync(app, "zeppelin", topK: 9));
+
+        var added = await app.AddDocumentAsync("Airships", "The zeppelin is moored at the mast.");
+
+        Assert.Equal([added], await SearchAsync(app, "zeppelin", topK: 9));
+    }
+
     private static async Task<long[]> AddCorpusAsync(GroundworkApp app)
     {
         var ids = new long[Corpus.Length];

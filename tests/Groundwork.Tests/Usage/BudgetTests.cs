@@ -42,17 +42,19 @@ public sealed class BudgetTests : IAsyncLifetime
     private long WorstCase() => _app.Services.GetRequiredService<PromptTokenEstimator>()
         .WorstCase(ModelProvider.OpenAI, GroundedPrompt.Build(Question, []), MaxTokens);
 
+    /// <summary>Sets the budgets as the operator does, through the API (which also evicts the keys' cached lookups).</summary>
     private async Task SetBudgetsAsync(long tenantId, long? tenantTokens, long? userId = null, long? userTokens = null, BudgetPeriod period = BudgetPeriod.Day)
     {
-        using var scope = _app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-        await db.Tenants.Where(t => t.Id == tenantId)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.BudgetTokens, tenantTokens).SetProperty(t => t.BudgetPeriod, period), Ct);
+        using var operatorClient = _app.CreateClient();
+        var tenant = await operatorClient.PatchAsJsonAsync($"/tenants/{tenantId}", new { budget = Setting(tenantTokens) }, GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.OK, tenant.StatusCode);
         if (userId is not null)
         {
-            await db.Users.Where(u => u.Id == userId)
-                .ExecuteUpdateAsync(set => set.SetProperty(u => u.BudgetTokens, userTokens).SetProperty(u => u.BudgetPeriod, period), Ct);
+            var user = await operatorClient.PatchAsJsonAsync($"/users/{userId}", new { budget = Setting(userTokens) }, GroundworkApp.Json, Ct);
+            Assert.Equal(HttpStatusCode.OK, user.StatusCode);
         }
+
+        object? Setting(long? tokens) => tokens is { } t ? new { tokens = t, period = period == BudgetPeriod.Day ? "day" : "month" } : null;
     }
 
     private static Task<HttpResponseMessage> GenerateAsync(HttpClient client, CancellationToken cancellationToken) =>

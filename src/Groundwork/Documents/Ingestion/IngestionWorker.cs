@@ -252,6 +252,11 @@ public sealed class IngestionWorker(
         }
 
         // Committed: the indexes must follow even when shutting down (otherwise only a rebuild would fix them).
+        foreach (var tenantId in completed.Select(c => c.Work.TenantId).Distinct())
+        {
+            store.ChunksAdded(tenantId);
+        }
+
         foreach (var (tenantId, chunkIds) in replacedChunks)
         {
             await store.ForgetAsync(tenantId, chunkIds);
