@@ -3,6 +3,7 @@ using System.Text.Json;
 using Groundwork.Auth;
 using Groundwork.Hosting;
 using Groundwork.RateLimits;
+using Groundwork.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.AI;
@@ -30,11 +31,26 @@ public static class EmbeddingsApi
     }
 
     public static async Task<Ok<EmbeddingsResponse>> CreateEmbeddingsAsync(
-        ValidatedJson<EmbeddingsRequest> request, IEmbeddingGenerator<string, Embedding<float>> generator, CancellationToken cancellationToken)
+        ValidatedJson<EmbeddingsRequest> request, IEmbeddingGenerator<string, Embedding<float>> generator, Caller caller, MeteredChat metered,
+        HttpResponse response, TimeProvider clock, CancellationToken cancellationToken)
     {
         var texts = request.Value.Texts();
         var options = request.Value.Dimensions is { } dimensions ? new EmbeddingGenerationOptions { Dimensions = dimensions } : null;
-        var embeddings = await generator.GenerateAsync(texts, options, cancellationToken);
+        var configuredModel = generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "embeddings";
+        using var call = await metered.ReserveEmbeddingAsync(caller, configuredModel, texts, cancellationToken);
+        GeneratedEmbeddings<Embedding<float>> embeddings;
+        try
+        {
+            embeddings = await generator.GenerateAsync(texts, options, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            await call.FailAsync(cancellationToken.IsCancellationRequested || exception is OperationCanceledException);
+            throw;
+        }
+
+        await call.CompleteAsync(embeddings.Usage);
+        BudgetHeaders.Write(response, call.Budgets(), clock.GetUtcNow().UtcDateTime);
 
         var base64 = request.Value.EncodingFormat == "base64";
         var data = new EmbeddingItem[embeddings.Count];

@@ -17,7 +17,8 @@ public sealed record BudgetSetting
 /// <summary>A budget as stored: tokens per period.</summary>
 public sealed record Budget(long Tokens, BudgetPeriod Period)
 {
-    public static Budget? Of(long? tokens, BudgetPeriod? period) => tokens is { } t && period is { } p ? new Budget(t, p) : null;
+    /// <summary>The stored columns as a budget; a period left unset (the API always sets one) counts as a month.</summary>
+    public static Budget? Of(long? tokens, BudgetPeriod? period) => tokens is { } t ? new Budget(t, period ?? BudgetPeriod.Month) : null;
 
     /// <summary>The budget written by <see cref="ToString"/>; null for null or anything else.</summary>
     public static Budget? Parse(string? text) =>

@@ -52,6 +52,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             chunk.Property(c => c.Id).HasValueGenerator<PublicIdGenerator>();
             chunk.HasIndex(c => new { c.DocumentId, c.Ordinal }).IsUnique();
             chunk.HasIndex(c => c.TenantId);
+            chunk.HasIndex(c => c.KeywordRow).IsUnique();
         });
         modelBuilder.Entity<TenantEntity>(tenant =>
         {

@@ -40,6 +40,7 @@ public sealed class ChunkIndex(
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            DeleteGlobalIndex();
             var tenantIds = new List<long>();
             await using (var connection = await OpenAsync(cancellationToken))
             {
@@ -153,6 +154,19 @@ public sealed class ChunkIndex(
             if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
                 lazy.Value.Result.Index?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The one index of every tenant's chunks that came before an index per tenant: never read again.</summary>
+    private void DeleteGlobalIndex()
+    {
+        foreach (var file in new[] { storage.Value.VectorIndexFile, storage.Value.VectorIndexFile + ".manifest.json" })
+        {
+            if (File.Exists(file))
+            {
+                File.Delete(file);
+                logger.LogInformation("Deleted {File}, the vector index from before there was one per tenant", Path.GetFileName(file));
             }
         }
     }

@@ -20,11 +20,9 @@ namespace Groundwork.Retrieval;
 /// at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks together (the rarest one at least), by BM25 over
 /// those words. Frequent words weigh little in BM25 anyway.</item>
 /// </list>
-/// Either step ranks at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks: when more contain its words, a
-/// fixed sample of them, those with the highest ids. Ids used to grow, which made that "the most recently added"; now
-/// they are random, so the window is a pseudo-random but stable sample (the same query gets the same window until the
-/// tenant's chunks change). Words that common carry little BM25 weight, and the cost of a query would otherwise grow
-/// with the corpus (65 ms for four words in 58 % of 100,000 chunks).
+/// Either step ranks at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks: when more contain its words, the
+/// most recently added of them (the highest keyword rows). Words that common carry little BM25 weight, and the cost of a
+/// query would otherwise grow with the corpus (65 ms for four words in 58 % of 100,000 chunks).
 /// Only the first <see cref="MaxQueryWords"/> distinct words count.
 /// English function words are left out (unless the query has nothing else), and so are words no chunk contains and,
 /// while rarer ones remain, words in more than half of the chunks (BM25 weighs them at zero).
@@ -181,15 +179,16 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
 
     /// <summary>
     /// The best <paramref name="limit"/> chunks by BM25 among those matching <paramref name="expression"/> (and the
-    /// filter), or, when more than <see cref="SearchOptions.KeywordMaxScoredRows"/> match, among the newest that many.
+    /// filter), or, when more than <see cref="SearchOptions.KeywordMaxScoredRows"/> match, among the most recently added that many.
     /// </summary>
     private async Task<List<VectorMatch>> RankAsync(SqliteConnection connection, long tenantId, string expression, int limit,
         bool mayMatchMoreThanMax, SqlDocumentFilter? filter, CancellationToken cancellationToken)
     {
         var fts = KeywordTables.Name(tenantId);
+        // The table's rows are the chunks' keyword rows (KeywordTables); their ids are looked up for the best only.
         var from = filter is null
             ? $"FROM {fts} WHERE {fts} MATCH $query"
-            : $"FROM {fts} JOIN chunks c ON c.Id = {fts}.rowid JOIN documents d ON d.Id = c.DocumentId " +
+            : $"FROM {fts} JOIN chunks c ON c.KeywordRow = {fts}.rowid JOIN documents d ON d.Id = c.DocumentId " +
               $"WHERE {fts} MATCH $query AND d.TenantId = $tenant AND ({filter.Condition})";
         long? oldest = null;
         if (mayMatchMoreThanMax)
@@ -203,9 +202,10 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
         }
 
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {fts}.rowid, bm25({fts}) {from}" +
-                              (oldest is null ? "" : $" AND {fts}.rowid >= $oldest") +
-                              $" ORDER BY bm25({fts}) LIMIT $limit";
+        var best = $"SELECT {fts}.rowid AS Row, bm25({fts}) AS Score {from}" +
+                   (oldest is null ? "" : $" AND {fts}.rowid >= $oldest") +
+                   " ORDER BY Score LIMIT $limit";
+        command.CommandText = $"SELECT c.Id, best.Score FROM ({best}) AS best JOIN chunks c ON c.KeywordRow = best.Row ORDER BY best.Score";
         Bind(command);
         if (oldest is not null)
         {

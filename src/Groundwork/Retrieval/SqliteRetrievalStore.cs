@@ -69,6 +69,7 @@ public sealed class SqliteRetrievalStore(
         }
 
         await keywordTables.EnsureAsync(db, tenantId, cancellationToken);
+        await keywordTables.NumberAsync(db, chunks, cancellationToken);
         db.Chunks.AddRange(chunks);
         await db.SaveChangesAsync(cancellationToken);
         await KeywordTables.AddAsync(db, tenantId, chunks, cancellationToken);
@@ -81,14 +82,14 @@ public sealed class SqliteRetrievalStore(
         CancellationToken cancellationToken)
     {
         var doomed = await db.Chunks.AsNoTracking().Where(c => c.TenantId == tenantId && documentIds.Contains(c.DocumentId))
-            .Select(c => new { c.Id, c.Text }).ToListAsync(cancellationToken);
+            .Select(c => new { c.Id, c.KeywordRow, c.Text }).ToListAsync(cancellationToken);
         if (doomed.Count == 0)
         {
             return [];
         }
 
         await keywordTables.EnsureAsync(db, tenantId, cancellationToken);
-        await KeywordTables.RemoveAsync(db, tenantId, doomed.Select(c => (c.Id, c.Text)), cancellationToken);
+        await KeywordTables.RemoveAsync(db, tenantId, doomed.Select(c => (c.KeywordRow, c.Text)), cancellationToken);
         await db.Chunks.Where(c => c.TenantId == tenantId && documentIds.Contains(c.DocumentId)).ExecuteDeleteAsync(cancellationToken);
         return [.. doomed.Select(c => c.Id)];
     }

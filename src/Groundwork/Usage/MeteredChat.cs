@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Models;
@@ -10,7 +11,7 @@ namespace Groundwork.Usage;
 public sealed record MeteredResponse(ChatResponse Response, IReadOnlyList<BudgetStatus> Budgets);
 
 /// <summary>
-/// Every model call goes through here: its worst case is reserved from the caller's budgets (429 when it does not fit),
+/// Every model call goes through here (embedding calls of <c>/embeddings</c> too): its worst case is reserved from the caller's budgets (429 when it does not fit),
 /// the call is made, the reservation settles to the usage the model reports (or is released when the call fails or the
 /// client goes away), and the call is recorded with its tokens, latency and outcome.
 /// </summary>
@@ -49,6 +50,17 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
     {
         var reservation = await budgets.ReserveAsync(
             caller, () => estimator.WorstCase(models.ProviderOf(model), messages, options.MaxOutputTokens ?? MaxTokensWhenUnset), cancellationToken);
+        return new MeteredCall(caller, model, reservation, recorder);
+    }
+
+    /// <summary>
+    /// Reserves an embedding call's worst case: each text's UTF-8 bytes and two (a tokenizer makes no token of less than
+    /// a byte; BERT's adds two markers). The settlement then charges what the model reports.
+    /// </summary>
+    /// <exception cref="BudgetExceededException">A budget of the caller cannot take the call's worst case.</exception>
+    public async Task<MeteredCall> ReserveEmbeddingAsync(Caller caller, string model, IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var reservation = await budgets.ReserveAsync(caller, () => texts.Sum(text => (long)Encoding.UTF8.GetByteCount(text) + 2), cancellationToken);
         return new MeteredCall(caller, model, reservation, recorder);
     }
 

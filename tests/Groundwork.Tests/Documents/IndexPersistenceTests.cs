@@ -36,6 +36,31 @@ public sealed class IndexPersistenceTests : DataFolderTest
         Assert.True(File.Exists(indexFile), "the rebuilt index is saved again");
     }
 
+    [Fact]
+    public async Task TheGlobalIndexFromBeforeTenantsIsDeletedAtStartUp()
+    {
+        long lighthouse;
+        await using (var app = new GroundworkApp(dataPath: DataPath))
+        {
+            lighthouse = await app.AddDocumentAsync("Lighthouse", "The lighthouse lamp is lit at dusk by the keeper, Mara Quell.");
+        }
+
+        // What an upgraded data folder still holds: the single index and its manifest (their content no longer matters).
+        var global = Path.Combine(DataPath, "vectors.usearch");
+        File.Copy(IndexFile, global);
+        File.WriteAllText(global + ".manifest.json", "{}");
+
+        await using (var app = new GroundworkApp(dataPath: DataPath))
+        {
+            var answer = await app.GenerateAsync(new { text = "Who lights the lighthouse lamp?", model = "local" });
+            Assert.Equal(lighthouse, SourceIds(answer)[0]);
+        }
+
+        Assert.False(File.Exists(global));
+        Assert.False(File.Exists(global + ".manifest.json"));
+        Assert.True(File.Exists(IndexFile));
+    }
+
     private static async Task<(long Chunks, long Indexed)> CountsAsync(GroundworkApp app)
     {
         using var client = app.CreateClient();

@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Groundwork.Tests.Documents;
 
@@ -30,7 +31,7 @@ public sealed class TenantScopedUpgradeTests : DataFolderTest
         {
             await db.GetService<IMigrator>().MigrateAsync("Tenants", Ct);
             var perTenant = await db.Database.SqlQueryRaw<string>(
-                "SELECT name AS Value FROM sqlite_master WHERE type = 'table' AND name GLOB 'chunks_fts_[0-9]*' AND name NOT GLOB '*_*_*_*'").ToListAsync(Ct);
+                "SELECT name AS Value FROM sqlite_master WHERE type = 'table' AND name GLOB 'chunk_words_[0-9]*' AND name NOT GLOB '*_*_*_*'").ToListAsync(Ct);
             foreach (var table in perTenant)
             {
                 var drop = "DROP TABLE " + table;
@@ -53,6 +54,50 @@ public sealed class TenantScopedUpgradeTests : DataFolderTest
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/documents/{manual}", Ct)).StatusCode);
             var listed = await client.GetFromJsonAsync<JsonElement>("/documents", GroundworkApp.Json, Ct);
             Assert.Equal(next, listed.GetProperty("items")[0].GetProperty("id").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task KeywordTablesKeyedByChunkIdAreReplacedByTablesKeyedByIntakeOrder()
+    {
+        long second;
+        await using (var app = new GroundworkApp(dataPath: DataPath))
+        {
+            await app.AddDocumentAsync("Manual", "The zorblax valve is opened with a brass key.");
+            second = await app.AddDocumentAsync("Log", "The zorblax valve was greased in May.");
+        }
+
+        // Back to before keyword rows: the tenant's table as that layout made it, keyed by the random chunk ids.
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(DataPath, "groundwork.db"), Pooling = false }.ToString();
+        await using (var db = new GroundworkDbContext(new DbContextOptionsBuilder<GroundworkDbContext>().UseSqlite(connectionString).Options))
+        {
+            var tenant = await db.Chunks.Select(c => c.TenantId).FirstAsync(Ct);
+            var drop = "DROP TABLE chunk_words_" + tenant;
+            await db.Database.ExecuteSqlRawAsync(drop, Ct);
+            await db.GetService<IMigrator>().MigrateAsync("AuditLog", Ct);
+            var legacy = "chunks_fts_" + tenant;
+            var create = $"CREATE VIRTUAL TABLE {legacy} USING fts5(Text, content='chunks', content_rowid='Id', tokenize='porter unicode61 remove_diacritics 2');" +
+                         $"INSERT INTO {legacy}(rowid, Text) SELECT Id, Text FROM chunks;";
+            await db.Database.ExecuteSqlRawAsync(create, Ct);
+        }
+
+        await using (var app = new GroundworkApp(dataPath: DataPath, settings: new Dictionary<string, string?> { ["Search:KeywordMaxScoredRows"] = "1" }))
+        {
+            using var client = app.CreateClient();
+            // One chunk may be ranked: the one added last, so the rows follow the order the documents came in.
+            var response = await client.PostAsJsonAsync("/search", new { query = "zorblax", mode = "keyword" }, GroundworkApp.Json, Ct);
+            var results = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("results");
+            Assert.Equal(second, Assert.Single(results.EnumerateArray()).GetProperty("document_id").GetInt64());
+
+            var third = await app.AddDocumentAsync("Note", "A spare zorblax valve is in the store.");
+            response = await client.PostAsJsonAsync("/search", new { query = "zorblax", mode = "keyword" }, GroundworkApp.Json, Ct);
+            results = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("results");
+            Assert.Equal(third, Assert.Single(results.EnumerateArray()).GetProperty("document_id").GetInt64());
+
+            using var scope = app.Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
+            Assert.Equal(0, await db.Database.SqlQueryRaw<long>("SELECT count(*) AS Value FROM sqlite_master WHERE name GLOB 'chunks_fts*'").SingleAsync(Ct));
+            Assert.Equal(3, await db.Chunks.Select(c => c.KeywordRow).Distinct().CountAsync(c => c > 0, Ct));
         }
     }
 }

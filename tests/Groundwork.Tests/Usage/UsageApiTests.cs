@@ -44,6 +44,36 @@ public sealed class UsageApiTests : IAsyncLifetime
     private static long Total(JsonElement usage, string field) => usage.GetProperty(field).GetInt64();
 
     [Fact]
+    public async Task EmbeddingCallsAreCountedAndSpendTheTenantsBudget()
+    {
+        using var admin = await _app.CreateTenantClientAsync("admin");
+        var response = await admin.Http.PostAsJsonAsync("/embeddings", new { input = new[] { "The reactor is cooled by liquid helium.", "Pumps." } },
+            GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = (await response.Content.ReadFromJsonAsync<JsonElement>(GroundworkApp.Json, Ct)).GetProperty("usage").GetProperty("prompt_tokens").GetInt64();
+        Assert.True(tokens > 0);
+
+        var total = (await UsageAsync(admin.Http)).GetProperty("total");
+        Assert.Equal(1, Total(total, "requests"));
+        Assert.Equal(tokens, Total(total, "prompt_tokens"));
+        Assert.Equal(0, Total(total, "completion_tokens"));
+        Assert.Equal(tokens, Total(total, "total_tokens"));
+
+        // Its worst case (the texts' bytes) no longer fits in what is left of the budget: refused before the model is asked.
+        using var operatorClient = _app.CreateClient();
+        var patched = await operatorClient.PatchAsJsonAsync($"/tenants/{admin.TenantId}", new { budget = new { tokens = tokens + 10, period = "day" } },
+            GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var refused = await admin.Http.PostAsJsonAsync("/embeddings", new { input = "The reactor is cooled by liquid helium." }, GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("tenant", (await refused.Content.ReadFromJsonAsync<JsonElement>(GroundworkApp.Json, Ct)).GetProperty("limit").GetString());
+        var small = await admin.Http.PostAsJsonAsync("/embeddings", new { input = "Pumps." }, GroundworkApp.Json, Ct);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Contains(small.Headers.GetValues("RateLimit"), v => v.StartsWith("\"tenant-tokens\";r=", StringComparison.Ordinal));
+        Assert.Equal(2, Total((await UsageAsync(admin.Http)).GetProperty("total"), "requests"));
+    }
+
+    [Fact]
     public async Task EveryCallIsCountedAndGroupedByModelUserAndDay()
     {
         using var admin = await _app.CreateTenantClientAsync("admin");

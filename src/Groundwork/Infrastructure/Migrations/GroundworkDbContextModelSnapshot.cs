@@ -143,6 +143,9 @@ namespace Groundwork.Infrastructure.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("KeywordRow")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER");
 
@@ -163,6 +166,9 @@ namespace Groundwork.Infrastructure.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("KeywordRow")
+                        .IsUnique();
 
                     b.HasIndex("TenantId");
 
