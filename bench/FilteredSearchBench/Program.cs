@@ -156,8 +156,8 @@ static async Task CreateDatabaseAsync(StorageOptions storage, int size)
     var source = document.Parameters.Add("$source", SqliteType.Text);
     document.Parameters.AddWithValue("$now", DateTime.UtcNow);
     await using var chunk = connection.CreateCommand();
-    chunk.CommandText = "INSERT INTO chunks (Id, DocumentId, Ordinal, StartOffset, EndOffset, Text, Embedding) " +
-                        "VALUES ($id, $document, $ordinal, 0, 0, 'text', zeroblob(4))";
+    chunk.CommandText = "INSERT INTO chunks (Id, KeywordRow, DocumentId, Ordinal, StartOffset, EndOffset, Text, Embedding) " +
+                        "VALUES ($id, $id, $document, $ordinal, 0, 0, 'text', zeroblob(4))";
     var chunkId = chunk.Parameters.Add("$id", SqliteType.Integer);
     var chunkDocument = chunk.Parameters.Add("$document", SqliteType.Integer);
     var ordinal = chunk.Parameters.Add("$ordinal", SqliteType.Integer);

@@ -50,8 +50,10 @@ try
 
         await using var transaction = connection.BeginTransaction();
         await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO chunks (Id, TenantId, DocumentId, Ordinal, StartOffset, EndOffset, Text, HeadingPath, Embedding) " +
-                             "VALUES ($id, $tenant, $document, $ordinal, 0, 1, 'x', '', $embedding)";
+        insert.CommandText = "INSERT INTO chunks (Id, TenantId, KeywordRow, DocumentId, Ordinal, StartOffset, EndOffset, Text, HeadingPath, Embedding) " +
+                             "VALUES ($id, $tenant, $row, $document, $ordinal, 0, 1, 'x', '', $embedding)";
+        var row = insert.Parameters.Add("$row", SqliteType.Integer);
+        var rows = 0L;
         var id = insert.Parameters.Add("$id", SqliteType.Integer);
         var tenantParameter = insert.Parameters.Add("$tenant", SqliteType.Integer);
         var document = insert.Parameters.Add("$document", SqliteType.Integer);
@@ -67,6 +69,7 @@ try
                 vectors[i] = LowRank();
                 id.Value = ids[i];
                 tenantParameter.Value = tenantId;
+                row.Value = ++rows;
                 document.Value = tenantId;
                 ordinal.Value = i;
                 embedding.Value = EmbeddingCodec.ToBytes(vectors[i]);
