@@ -38,18 +38,7 @@ public static class EmbeddingsApi
         var options = request.Value.Dimensions is { } dimensions ? new EmbeddingGenerationOptions { Dimensions = dimensions } : null;
         var configuredModel = generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "embeddings";
         using var call = await metered.ReserveEmbeddingAsync(caller, configuredModel, texts, cancellationToken);
-        GeneratedEmbeddings<Embedding<float>> embeddings;
-        try
-        {
-            embeddings = await generator.GenerateAsync(texts, options, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            await call.FailAsync(cancellationToken.IsCancellationRequested || exception is OperationCanceledException);
-            throw;
-        }
-
-        await call.CompleteAsync(embeddings.Usage);
+        var embeddings = await call.RunAsync(token => generator.GenerateAsync(texts, options, token), e => e.Usage, cancellationToken);
         BudgetHeaders.Write(response, call.Budgets(), clock.GetUtcNow().UtcDateTime);
 
         var base64 = request.Value.EncodingFormat == "base64";

@@ -28,18 +28,7 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
         Caller caller, string model, IChatClient client, IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
         using var call = await ReserveAsync(caller, model, messages, options, cancellationToken);
-        ChatResponse response;
-        try
-        {
-            response = await client.GetResponseAsync(messages, options, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            await call.FailAsync(cancellationToken.IsCancellationRequested || exception is OperationCanceledException);
-            throw;
-        }
-
-        await call.CompleteAsync(response.Usage);
+        var response = await call.RunAsync(token => client.GetResponseAsync(messages, options, token), r => r.Usage, cancellationToken);
         return new MeteredResponse(response, call.Budgets());
     }
 
@@ -76,6 +65,27 @@ public sealed class MeteredCall(Caller caller, string model, BudgetReservation r
     public long ReservedTokens => reservation.ReservedTokens;
 
     public IReadOnlyList<BudgetStatus> Budgets() => reservation.Status();
+
+    /// <summary>
+    /// Makes the call and completes with the usage it reports; when it throws, fails (as cancelled if the client went
+    /// away) and rethrows.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> call, Func<T, UsageDetails?> usage, CancellationToken cancellationToken)
+    {
+        T result;
+        try
+        {
+            result = await call(cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            await FailAsync(cancellationToken.IsCancellationRequested || exception is OperationCanceledException);
+            throw;
+        }
+
+        await CompleteAsync(usage(result));
+        return result;
+    }
 
     public ValueTask CompleteAsync(UsageDetails? usage)
     {
