@@ -100,7 +100,7 @@ public sealed class KeywordTables
     }
 
     /// <summary>
-    /// Makes the table of every tenant that has chunks but none (a database from before tables were per tenant, or
+    /// Makes the table of every tenant that has chunks but none (a database from before tables were per tenant or
     /// keyed by keyword row), after dropping the tables of the earlier layout.
     /// </summary>
     public async Task EnsureAllAsync(IServiceScopeFactory scopes, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace Groundwork.Usage;
 /// Writes usage records off the request path, many per transaction (one SQLite commit per model call would cap the
 /// service's throughput at the disk's). After each write it lets records gather for <see cref="WriteInterval"/> (or until
 /// a batch is full): writing whatever had queued as soon as the last write ended meant a commit every few calls, and
-/// those commits cost a quarter of the CPU of a <c>/generate</c> at 600 requests/s. <see cref="FlushAsync"/> cuts the
+/// those commits cost a sixth of the CPU of a <c>/generate</c> at 600 requests/s. <see cref="FlushAsync"/> cuts the
 /// wait short and waits until everything queued before it is written, so a <c>GET /usage</c> sees every call answered
 /// before it.
 /// </summary>

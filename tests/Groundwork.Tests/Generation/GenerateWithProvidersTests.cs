@@ -181,16 +181,12 @@ public sealed class GenerateWithProvidersTests : IAsyncLifetime
     [Fact]
     public async Task ClientDisconnectCancelsTheUpstreamCall()
     {
-        _upstream.Options.Fault = FakeFault.Hang();
+        _upstream.HoldChat();
         using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var generate = PostGenerateAsync(new { text = "hello", model = "gpt-4" }, clientGone.Token);
 
-        // Wait until the call has reached the upstream, then hang up.
-        while (!_upstream.Requests.Any(r => r.Path == "/v1/chat/completions"))
-        {
-            await Task.Yield();
-        }
-
+        // Hang up once the call is held at the upstream.
+        await _upstream.WaitForHeldChatAsync(1, TestContext.Current.CancellationToken);
         await clientGone.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generate);
 
