@@ -36,8 +36,8 @@ public static class EmbeddingsApi
     {
         var texts = request.Value.Texts();
         var options = request.Value.Dimensions is { } dimensions ? new EmbeddingGenerationOptions { Dimensions = dimensions } : null;
-        var configuredModel = generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "embeddings";
-        using var call = await metered.ReserveEmbeddingAsync(caller, configuredModel, texts, cancellationToken);
+        var configuredModel = generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId;
+        using var call = await metered.ReserveEmbeddingAsync(caller, configuredModel ?? "embeddings", texts, cancellationToken);
         var embeddings = await call.RunAsync(token => generator.GenerateAsync(texts, options, token), e => e.Usage, cancellationToken);
         BudgetHeaders.Write(response, call.Budgets(), clock.GetUtcNow().UtcDateTime);
 
@@ -50,7 +50,7 @@ public static class EmbeddingsApi
         }
 
         var model = embeddings.FirstOrDefault()?.ModelId
-            ?? generator.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId
+            ?? configuredModel
             ?? request.Value.Model
             ?? string.Empty;
         var tokens = embeddings.Usage?.InputTokenCount ?? 0;
