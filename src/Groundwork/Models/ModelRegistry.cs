@@ -33,9 +33,13 @@ public sealed class ModelRegistry : IDisposable
                 ModelProvider.Anthropic => CreateAnthropic(name, definition, providers.Value, configuration),
                 _ => throw new InvalidOperationException($"Unknown provider {definition.Provider}."),
             };
+            var answeredBy = new AnsweredBy(definition.Provider.ToString().ToLowerInvariant(), definition.UpstreamModel ?? LocalExtractiveChatClient.ModelId);
             var pipeline = client is null ? null : new ChatClientBuilder(client)
                 .UseOpenTelemetry(sourceName: "Groundwork.Models", configure: telemetry => telemetry.EnableSensitiveData = false)
                 .Use(inner => new UpstreamTimeoutChatClient(inner, name, timeout))
+                .Use(
+                    async (messages, options, next, token) => answeredBy.StampOn(await next.GetResponseAsync(messages, options, token)),
+                    (messages, options, next, token) => StampAll(next.GetStreamingResponseAsync(messages, options, token), answeredBy, token))
                 .Build();
             _entries[name] = new Entry(definition, pipeline, unavailableReason);
         }
@@ -105,6 +109,15 @@ public sealed class ModelRegistry : IDisposable
             : new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds), BaseUrl = baseUrl };
 
         return (client.AsIChatClient(definition.UpstreamModel!), null);
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> StampAll(
+        IAsyncEnumerable<ChatResponseUpdate> updates, AnsweredBy answeredBy, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in updates.WithCancellation(cancellationToken))
+        {
+            yield return answeredBy.StampOn(update);
+        }
     }
 
     private sealed record Entry(ModelDefinition Definition, IChatClient? Client, string? UnavailableReason);
