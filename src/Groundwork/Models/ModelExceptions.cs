@@ -6,9 +6,9 @@ public sealed class ModelUnavailableException(string modelName, string reason) :
     public string ModelName { get; } = modelName;
 }
 
-/// <summary>The provider did not answer within <c>Providers:TimeoutSeconds</c> (answered 504).</summary>
-public sealed class UpstreamTimeoutException(string modelName, TimeSpan timeout)
-    : Exception($"Model '{modelName}' did not answer within {timeout.TotalSeconds:0.#} s (Providers__TimeoutSeconds).")
+/// <summary>A target did not answer, or send its next part, within one of its time-outs (answered 504).</summary>
+public sealed class UpstreamTimeoutException(string modelName, string target, string what, TimeSpan timeout, string setting)
+    : Exception($"Model '{modelName}' ({target}) {what} within {timeout.TotalSeconds:0.###} s ({setting}).")
 {
     public string ModelName { get; } = modelName;
 }

@@ -1,124 +1,142 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
-using Anthropic;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using OpenAI;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Retry;
 
 namespace Groundwork.Models;
 
 /// <summary>
-/// Maps the public model names of the <c>Models</c> section to chat clients. A name whose provider lacks its
-/// credentials stays a known name but answers with <see cref="ModelUnavailableException"/>: nothing is substituted.
+/// Maps the public model names of the <c>Models</c> section to their routed chains of targets. A name none of whose
+/// targets has its provider's credentials stays a known name but answers with <see cref="ModelUnavailableException"/>:
+/// nothing is substituted.
 /// </summary>
-public sealed class ModelRegistry : IDisposable
+public sealed class ModelRegistry
 {
-    public const string OpenAiKeySetting = "OPENAI_API_KEY";
-    public const string OpenAiBaseUrlSetting = "OPENAI_BASE_URL";
-    public const string AnthropicKeySetting = "ANTHROPIC_API_KEY";
-    public const string AnthropicBaseUrlSetting = "ANTHROPIC_BASE_URL";
-
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public ModelRegistry(IOptions<ModelsOptions> models, IOptions<ProvidersOptions> providers, IConfiguration configuration,
-        IEmbeddingGenerator<string, Embedding<float>> embedder)
+    public ModelRegistry(
+        IOptions<ModelsOptions> models, IOptions<ProvidersOptions> providers, IOptions<ResilienceOptions> resilience, IConfiguration configuration,
+        ProviderClients clients, ResiliencePipelineRegistry<string> pipelines, RoutingMetrics metrics, TimeProvider clock)
     {
-        var timeout = TimeSpan.FromSeconds(providers.Value.TimeoutSeconds);
+        // The settings were checked at start-up (ProvidersOptionsValidator, ModelsOptionsValidator).
+        var catalog = ProviderCatalog.Resolve(providers.Value, configuration, []);
+        var recordContent = configuration.GetValue<bool>("Telemetry:RecordContent");
         foreach (var (name, definition) in models.Value.Models.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            var (client, unavailableReason) = definition.Provider switch
+            var chain = definition.Chain;
+            var targets = new List<RouteTarget>(chain.Count);
+            for (var index = 0; index < chain.Count; index++)
             {
-                ModelProvider.Local => (new LocalExtractiveChatClient(embedder), null),
-                ModelProvider.OpenAI => CreateOpenAi(name, definition, providers.Value, configuration),
-                ModelProvider.Anthropic => CreateAnthropic(name, definition, providers.Value, configuration),
-                _ => throw new InvalidOperationException($"Unknown provider {definition.Provider}."),
-            };
-            var answeredBy = new AnsweredBy(definition.Provider.ToString().ToLowerInvariant(), definition.UpstreamModel ?? LocalExtractiveChatClient.ModelId);
-            var pipeline = client is null ? null : new ChatClientBuilder(client)
-                .UseOpenTelemetry(sourceName: "Groundwork.Models", configure: telemetry => telemetry.EnableSensitiveData = false)
-                .Use(inner => new UpstreamTimeoutChatClient(inner, name, timeout))
-                .Use(
-                    async (messages, options, next, token) => answeredBy.StampOn(await next.GetResponseAsync(messages, options, token)),
-                    (messages, options, next, token) => StampAll(next.GetStreamingResponseAsync(messages, options, token), answeredBy, token))
-                .Build();
-            _entries[name] = new Entry(definition, pipeline, unavailableReason);
+                var target = chain[index];
+                var provider = catalog[target.Provider!];
+                var upstreamModel = provider.Type == ModelProvider.Local ? LocalExtractiveChatClient.ModelId : target.UpstreamModel!;
+                var connect = TimeSpan.FromSeconds(target.Timeouts.ConnectSeconds ?? resilience.Value.ConnectSeconds);
+                var client = provider.MissingKeyReason is null
+                    ? new ChatClientBuilder(clients.CreateChatClient(provider, upstreamModel, connect))
+                        .UseOpenTelemetry(sourceName: RoutingMetrics.MeterName, configure: telemetry => telemetry.EnableSensitiveData = recordContent)
+                        .Build()
+                    : null;
+                var reason = provider.MissingKeyReason is { } missing
+                    ? $"Model '{name}' uses the provider '{provider.Name}', which is not configured: {missing}."
+                    : null;
+                var circuit = new CircuitBreakerStateProvider();
+                RouteTarget? routeTarget = null;
+                var pipeline = pipelines.GetOrAddPipeline($"{name}/{index}", builder =>
+                    Configure(builder, resilience.Value, providers.Value, circuit, clock, (kind) => metrics.Retry(routeTarget!, kind)));
+                routeTarget = new RouteTarget(name, new AnsweredBy(provider.Name, upstreamModel), client, reason, target.Weight,
+                    Limits(name, index, definition, target, resilience.Value, providers.Value), pipeline, circuit);
+                metrics.Track(routeTarget);
+                targets.Add(routeTarget);
+            }
+
+            _entries[name] = new Entry(new RoutedChatClient(name, targets, metrics), [.. targets.Select(t => catalog[t.AnsweredBy.Provider].Type).Distinct()]);
         }
 
         Names = [.. _entries.Keys];
     }
 
-    /// <summary>Every configured public model name, including those whose provider is not usable yet.</summary>
+    /// <summary>Every configured public model name, including those whose providers are not usable yet.</summary>
     public IReadOnlyList<string> Names { get; }
 
     public bool IsKnown(string name) => _entries.ContainsKey(name);
 
-    public ModelProvider ProviderOf(string name) => _entries[name].Definition.Provider;
+    /// <summary>The kinds of provider that may answer <paramref name="name"/> (its budgets reserve for the costliest).</summary>
+    public IReadOnlyList<ModelProvider> ProviderTypesOf(string name) => _entries[name].Types;
 
-    /// <exception cref="ModelUnavailableException">The provider of <paramref name="name"/> is not configured.</exception>
+    /// <exception cref="ModelUnavailableException">No target of <paramref name="name"/> has its provider configured.</exception>
     public IChatClient GetChatClient(string name)
     {
         var entry = _entries.GetValueOrDefault(name)
             ?? throw new ModelUnavailableException(name, $"Model '{name}' is not configured; configured models: {string.Join(", ", Names)}.");
-        return entry.Client ?? throw new ModelUnavailableException(name, entry.UnavailableReason!);
+        if (entry.Client.Targets.All(target => target.Client is null))
+        {
+            throw new ModelUnavailableException(name, string.Join(" ", entry.Client.Targets.Select(target => target.UnavailableReason).Distinct()));
+        }
+
+        return entry.Client;
     }
 
-    public void Dispose()
+    /// <summary>The routed client of <paramref name="name"/>, usable or not (for tests and diagnostics).</summary>
+    public RoutedChatClient RouteOf(string name) => _entries[name].Client;
+
+    private static void Configure(
+        ResiliencePipelineBuilder builder, ResilienceOptions resilience, ProvidersOptions legacy, CircuitBreakerStateProvider circuit, TimeProvider clock,
+        Action<UpstreamFailureKind> onRetry)
     {
-        foreach (var entry in _entries.Values)
+        builder.TimeProvider = clock;
+        var maxRetries = legacy.MaxRetries ?? resilience.MaxRetries;
+        var longestRetryAfter = TimeSpan.FromSeconds(resilience.MaxRetryAfterSeconds);
+        if (maxRetries > 0)
         {
-            entry.Client?.Dispose();
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = maxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(resilience.RetryDelayMs),
+                MaxDelay = TimeSpan.FromSeconds(30),
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } exception && UpstreamFailures.Classify(exception) is { CanRetry: true } failure
+                    && (failure.RetryAfter is null || failure.RetryAfter <= longestRetryAfter)),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } exception ? UpstreamFailures.Classify(exception)?.RetryAfter : null),
+                OnRetry = args =>
+                {
+                    onRetry(args.Outcome.Exception is { } exception && UpstreamFailures.Classify(exception) is { } failure
+                        ? failure.Kind : UpstreamFailureKind.ServerError);
+                    return default;
+                },
+            });
         }
+
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = resilience.BreakerFailureRatio,
+            MinimumThroughput = resilience.BreakerMinimumThroughput,
+            SamplingDuration = TimeSpan.FromSeconds(resilience.BreakerSamplingSeconds),
+            BreakDuration = TimeSpan.FromSeconds(resilience.BreakerBreakSeconds),
+            StateProvider = circuit,
+            // A rejected request says nothing about the target's health, and a skipped one was never made.
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Exception is { } exception && UpstreamFailures.Classify(exception) is { Kind: not (UpstreamFailureKind.Rejected or UpstreamFailureKind.Unavailable) }),
+        });
     }
 
-    private static (IChatClient?, string?) CreateOpenAi(string name, ModelDefinition definition, ProvidersOptions providers, IConfiguration configuration)
+    private static TargetLimits Limits(
+        string model, int index, ModelDefinition definition, TargetDefinition target, ResilienceOptions defaults, ProvidersOptions legacy)
     {
-        var key = configuration[OpenAiKeySetting];
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            return (null, $"Model '{name}' uses the OpenAI provider, which is not configured: set {OpenAiKeySetting} " +
-                          $"(and {OpenAiBaseUrlSetting} for any OpenAI-compatible server).");
-        }
+        (TimeSpan, string) Pick(double? own, string key, double fallback) =>
+            own is { } seconds && definition.Targets.Count > 0 ? (TimeSpan.FromSeconds(seconds), $"{ModelsOptions.Section}__{model}__Targets__{index}__Timeouts__{key}")
+            : legacy.TimeoutSeconds is { } old ? (TimeSpan.FromSeconds(old), $"{ProvidersOptions.Section}__TimeoutSeconds")
+            : (TimeSpan.FromSeconds(fallback), $"{ResilienceOptions.Section}__{key}");
 
-        var options = new OpenAIClientOptions
-        {
-            RetryPolicy = new ClientRetryPolicy(providers.MaxRetries),
-            NetworkTimeout = TimeSpan.FromSeconds(providers.TimeoutSeconds),
-            // The SDK's per-request logging policy costs CPU on every call and would log prompts; our own logs suffice.
-            ClientLoggingOptions = new ClientLoggingOptions { EnableLogging = false },
-        };
-        if (configuration[OpenAiBaseUrlSetting] is { Length: > 0 } baseUrl)
-        {
-            options.Endpoint = new Uri(baseUrl);
-        }
-
-        return (new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(definition.UpstreamModel).AsIChatClient(), null);
+        var (firstToken, firstTokenSetting) = Pick(target.Timeouts.FirstTokenSeconds, nameof(TargetTimeouts.FirstTokenSeconds), defaults.FirstTokenSeconds);
+        var (between, betweenSetting) = Pick(target.Timeouts.BetweenChunksSeconds, nameof(TargetTimeouts.BetweenChunksSeconds), defaults.BetweenChunksSeconds);
+        var (total, totalSetting) = Pick(target.Timeouts.TotalSeconds, nameof(TargetTimeouts.TotalSeconds), defaults.TotalSeconds);
+        return new TargetLimits(firstToken, firstTokenSetting, between, betweenSetting, total, totalSetting);
     }
 
-    private static (IChatClient?, string?) CreateAnthropic(string name, ModelDefinition definition, ProvidersOptions providers, IConfiguration configuration)
-    {
-        var key = configuration[AnthropicKeySetting];
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            return (null, $"Model '{name}' uses the Anthropic provider, which is not configured: set {AnthropicKeySetting} " +
-                          $"(and {AnthropicBaseUrlSetting} to use another endpoint).");
-        }
-
-        var baseUrl = configuration[AnthropicBaseUrlSetting];
-        var client = string.IsNullOrWhiteSpace(baseUrl)
-            ? new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds) }
-            : new AnthropicClient { ApiKey = key, MaxRetries = providers.MaxRetries, Timeout = TimeSpan.FromSeconds(providers.TimeoutSeconds), BaseUrl = baseUrl };
-
-        return (client.AsIChatClient(definition.UpstreamModel!), null);
-    }
-
-    private static async IAsyncEnumerable<ChatResponseUpdate> StampAll(
-        IAsyncEnumerable<ChatResponseUpdate> updates, AnsweredBy answeredBy, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var update in updates.WithCancellation(cancellationToken))
-        {
-            yield return answeredBy.StampOn(update);
-        }
-    }
-
-    private sealed record Entry(ModelDefinition Definition, IChatClient? Client, string? UnavailableReason);
+    private sealed record Entry(RoutedChatClient Client, IReadOnlyList<ModelProvider> Types);
 }

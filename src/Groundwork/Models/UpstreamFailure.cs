@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Anthropic.Exceptions;
+using OllamaSharp.Models.Exceptions;
+using Polly.CircuitBreaker;
 
 namespace Groundwork.Models;
 
@@ -43,8 +45,12 @@ public sealed record UpstreamFailure(UpstreamFailureKind Kind, string Title, str
         _ => StatusCodes.Status502BadGateway,
     };
 
-    /// <summary>Worth another attempt or the next target: everything but a request the provider rejected or a model that is not configured.</summary>
-    public bool IsTransient => Kind is not (UpstreamFailureKind.Rejected or UpstreamFailureKind.Unavailable);
+    /// <summary>Worth another attempt at the same target: a failure that may pass (not a time-out, which would only double the wait).</summary>
+    public bool CanRetry => Kind is UpstreamFailureKind.RateLimited or UpstreamFailureKind.ServerError or UpstreamFailureKind.Unreachable
+        or UpstreamFailureKind.Malformed;
+
+    /// <summary>Worth trying the next target: everything but a request the provider rejected (the next would reject it too).</summary>
+    public bool CanFallBack => Kind is not UpstreamFailureKind.Rejected;
 
     /// <summary>The <c>Retry-After</c> header value to pass on (whole seconds, rounded up), if the provider sent one.</summary>
     public string? RetryAfterHeader => RetryAfter is { } after
@@ -58,6 +64,8 @@ public static class UpstreamFailures
     public static UpstreamFailure? Classify(Exception exception) => exception switch
     {
         UpstreamException known => known.Failure,
+        BrokenCircuitException broken =>
+            new(UpstreamFailureKind.Unavailable, "Model provider circuit open", FirstLine(broken.Message), broken.RetryAfter),
         ModelUnavailableException unavailable =>
             new(UpstreamFailureKind.Unavailable, "Model not available", unavailable.Message),
         UpstreamTimeoutException timeout =>
@@ -81,6 +89,14 @@ public static class UpstreamFailures
         AnthropicException failed when failed.InnerException is { } inner && Classify(inner) is { } cause => cause,
         AnthropicException failed =>
             new(UpstreamFailureKind.Malformed, "Model provider failed", $"The Anthropic provider failed: {FirstLine(failed.Message)}"),
+        OllamaException failed => UpstreamResponseHeaders.FailedStatus switch
+        {
+            429 => new(UpstreamFailureKind.RateLimited, "Model provider is rate limiting", $"The Ollama provider answered 429: {FirstLine(failed.Message)}",
+                UpstreamResponseHeaders.RetryAfter),
+            >= 500 and var status => new(UpstreamFailureKind.ServerError, "Model provider failed", $"The Ollama provider answered {status}: {FirstLine(failed.Message)}"),
+            { } status => new(UpstreamFailureKind.Rejected, "Model provider rejected the request", $"The Ollama provider answered {status}: {FirstLine(failed.Message)}"),
+            null => new(UpstreamFailureKind.Malformed, "Model provider failed", $"The Ollama provider failed: {FirstLine(failed.Message)}"),
+        },
         HttpIOException cut =>
             new(UpstreamFailureKind.Malformed, "Model provider connection broke", $"The model provider's answer was cut off: {FirstLine(cut.Message)}"),
         HttpRequestException { StatusCode: HttpStatusCode.TooManyRequests } rateLimited =>

@@ -2,7 +2,7 @@ namespace Groundwork.Models;
 
 /// <summary>
 /// Keeps the <c>Retry-After</c> of the last provider response in the current call's flow. The Anthropic SDK and
-/// OllamaSharp throw without the response headers, so this handler, on their HttpClient, notes them where the
+/// OllamaSharp throw without the response headers (OllamaSharp without the status either), so this handler, on their HttpClient, notes them where the
 /// failure classification can read them. The caller opens a scope (<see cref="Begin"/>) per attempt: an AsyncLocal set
 /// below the caller would not flow back up, a holder object set above it does.
 /// </summary>
@@ -17,6 +17,9 @@ public sealed class UpstreamResponseHeaders : DelegatingHandler
     /// <summary>The Retry-After of the last response in this flow that carried one, if a scope is open.</summary>
     public static TimeSpan? RetryAfter => Current.Value?.RetryAfter;
 
+    /// <summary>The status of the last unsuccessful response in this flow, if a scope is open.</summary>
+    public static int? FailedStatus => Current.Value?.Status;
+
     /// <summary>Starts noting headers for the calls made from here down.</summary>
     public static void Begin() => Current.Value = new Holder();
 
@@ -25,6 +28,7 @@ public sealed class UpstreamResponseHeaders : DelegatingHandler
         var response = await base.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode && Current.Value is { } holder)
         {
+            holder.Status = (int)response.StatusCode;
             holder.RetryAfter = UpstreamFailures.RetryAfterOf(name =>
                 response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null);
         }
@@ -35,5 +39,7 @@ public sealed class UpstreamResponseHeaders : DelegatingHandler
     private sealed class Holder
     {
         public TimeSpan? RetryAfter { get; set; }
+
+        public int? Status { get; set; }
     }
 }

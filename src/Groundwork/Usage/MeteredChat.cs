@@ -38,7 +38,8 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
         Caller caller, string model, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
         var reservation = await budgets.ReserveAsync(
-            caller, () => estimator.WorstCase(models.ProviderOf(model), messages, options.MaxOutputTokens ?? MaxTokensWhenUnset), cancellationToken);
+            caller, () => models.ProviderTypesOf(model).Max(type => estimator.WorstCase(type, messages, options.MaxOutputTokens ?? MaxTokensWhenUnset)),
+            cancellationToken);
         return new MeteredCall(caller, model, reservation, recorder);
     }
 
