@@ -108,7 +108,14 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
     }
+
+    /// <summary>Replaces services after the app's own registrations, to reach a state the real parts cannot be driven into (time passing).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     public override async ValueTask DisposeAsync()
     {

@@ -23,6 +23,7 @@ public sealed class ModelRegistry
         // The settings were checked at start-up (ProvidersOptionsValidator, ModelsOptionsValidator).
         var catalog = ProviderCatalog.Resolve(providers.Value, configuration, []);
         var recordContent = configuration.GetValue<bool>("Telemetry:RecordContent");
+        var breakers = new Dictionary<AnsweredBy, (ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit)>();
         foreach (var (name, definition) in models.Value.Models.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
             var chain = definition.Chain;
@@ -41,12 +42,18 @@ public sealed class ModelRegistry
                 var reason = provider.MissingKeyReason is { } missing
                     ? $"Model '{name}' uses the provider '{provider.Name}', which is not configured: {missing}."
                     : null;
-                var circuit = new CircuitBreakerStateProvider();
-                RouteTarget? routeTarget = null;
-                var pipeline = pipelines.GetOrAddPipeline($"{name}/{index}", builder =>
-                    Configure(builder, resilience.Value, providers.Value, circuit, clock, (kind) => metrics.Retry(routeTarget!, kind)));
-                routeTarget = new RouteTarget(name, new AnsweredBy(provider.Name, upstreamModel), client, reason, target.Weight,
-                    Limits(name, index, definition, target, resilience.Value, providers.Value), pipeline, circuit);
+                // One circuit per provider and upstream model, whichever public names share it: it is the upstream's health.
+                var answeredBy = new AnsweredBy(provider.Name, upstreamModel);
+                if (!breakers.TryGetValue(answeredBy, out var breaker))
+                {
+                    var circuit = new CircuitBreakerStateProvider();
+                    var pipeline = pipelines.GetOrAddPipeline($"{provider.Name}/{upstreamModel}", builder =>
+                        Configure(builder, resilience.Value, providers.Value, circuit, clock, kind => metrics.Retry(answeredBy, kind)));
+                    breakers[answeredBy] = breaker = (pipeline, circuit);
+                }
+
+                var routeTarget = new RouteTarget(name, answeredBy, client, reason, target.Weight,
+                    Limits(name, index, definition, target, resilience.Value, providers.Value), breaker.Pipeline, breaker.Circuit);
                 metrics.Track(routeTarget);
                 targets.Add(routeTarget);
             }

@@ -11,7 +11,7 @@ namespace Groundwork.Models;
 /// Makes the SDK clients of a provider: one HTTP connection pool per provider and connect time-out, with its extra
 /// headers, and the SDKs' own retries and time-outs off: the router is the one layer that retries and times out.
 /// </summary>
-public sealed class ProviderClients(IEmbeddingGenerator<string, Embedding<float>> localEmbedder) : IDisposable
+public sealed class ProviderClients(IServiceProvider services) : IDisposable
 {
     // Longer than any target's total time-out, which the router enforces itself; the SDK's own must never fire first.
     private static readonly TimeSpan SdkTimeout = TimeSpan.FromHours(3);
@@ -24,7 +24,7 @@ public sealed class ProviderClients(IEmbeddingGenerator<string, Embedding<float>
         var handler = HandlerFor(provider, connectTimeout);
         return provider.Type switch
         {
-            ModelProvider.Local => new LocalExtractiveChatClient(localEmbedder),
+            ModelProvider.Local => new LocalExtractiveChatClient(services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()),
             ModelProvider.OpenAI => Own(new OpenAIClient(new ApiKeyCredential(provider.ApiKey!), OpenAiOptions(provider, handler)).GetChatClient(upstreamModel).AsIChatClient()),
             ModelProvider.Anthropic => Own(AnthropicFor(provider, handler).AsIChatClient(upstreamModel)),
             ModelProvider.Ollama => Own(new OllamaApiClient(HttpClientFor(handler, provider.BaseUrl!), upstreamModel)),

@@ -50,7 +50,8 @@ public sealed class RoutingMetrics
         _firstToken.Record(seconds, Tags(target));
     }
 
-    public void Retry(RouteTarget target, UpstreamFailureKind reason) => _retries.Add(1, Tags(target, ("reason", reason.ToString())));
+    public void Retry(AnsweredBy target, UpstreamFailureKind reason) =>
+        _retries.Add(1, new TagList { { "provider", target.Provider }, { "upstream_model", target.UpstreamModel }, { "reason", reason.ToString() } });
 
     public void FallBack(string model, RouteTarget from, UpstreamFailure failure) =>
         _fallbacks.Add(1, new TagList { { "model", model }, { "provider", from.AnsweredBy.Provider }, { "upstream_model", from.AnsweredBy.UpstreamModel }, { "reason", failure.Kind.ToString() } });
