@@ -374,6 +374,27 @@ public sealed class OllamaWireTests
     }
 
     [Fact]
+    public async Task CancellingMidStreamEndsOllamaSharpsStreamWithoutAnError()
+    {
+        await using var server = await FakeUpstreamServer.StartAsync(cancellationToken: Ct);
+        using var ollama = Ollama(server);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        // OllamaSharp checks the token between lines and ends the enumeration quietly: no OperationCanceledException,
+        // and no final update with a finish reason, which is the only sign that the answer is incomplete.
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in ((IChatClient)ollama).GetStreamingResponseAsync("one two three", cancellationToken: cancel.Token))
+        {
+            updates.Add(update);
+            await cancel.CancelAsync();
+        }
+
+        var only = Assert.Single(updates);
+        Assert.Equal("Echo: ", only.Text);
+        Assert.Null(only.FinishReason);
+    }
+
+    [Fact]
     public async Task StreamLatencyAndChunkDelaysAreHonoured()
     {
         // Four lines: "Echo: ", "one ", "two", then done.
