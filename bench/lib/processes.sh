@@ -71,19 +71,20 @@ service_dll=src/Groundwork/bin/Release/net10.0/Groundwork.dll
 upstream_dll=src/Groundwork.FakeUpstream/bin/Release/net10.0/Groundwork.FakeUpstream.dll
 
 # Starts Groundwork.FakeUpstream on a free port and waits for it; leaves upstream_port and upstream_pid, and points
-# the OpenAI provider settings of services started later at it.
+# the OpenAI provider settings of services started later at it. Arguments are more settings (--FakeUpstream:ChatLatencyMs=100).
 start_fake_upstream() {
   upstream_port=$(/usr/bin/python3 bench/extra.py free-port)
   log "fake upstream on 127.0.0.1:$upstream_port"
-  start upstream dotnet "$root/$upstream_dll" --urls "http://127.0.0.1:$upstream_port" --FakeUpstream:RecordedRequestLimit=0
+  start upstream dotnet "$root/$upstream_dll" --urls "http://127.0.0.1:$upstream_port" --FakeUpstream:RecordedRequestLimit=0 "$@"
   upstream_pid=$started
   /usr/bin/python3 bench/extra.py wait-http "http://127.0.0.1:$upstream_port/v1/models" 60 >/dev/null
   export OPENAI_API_KEY=bench OPENAI_BASE_URL="http://127.0.0.1:$upstream_port/v1"
 }
 
-# Starts Groundwork embedding through the fake upstream: start_upstream_service LOG_NAME URL DATA_FOLDER; leaves service_pid.
+# Starts Groundwork embedding through the fake upstream: start_upstream_service LOG_NAME URL DATA_FOLDER [SETTING...];
+# leaves service_pid.
 start_upstream_service() {
   start "$1" dotnet "$root/$service_dll" --urls "$2" --Storage:Path="$3" \
-    --Embeddings:Provider=openai --Logging:LogLevel:Default=Warning --Logging:LogLevel:Groundwork.Retrieval=Information
+    --Embeddings:Provider=openai --Logging:LogLevel:Default=Warning --Logging:LogLevel:Groundwork.Retrieval=Information "${@:4}"
   service_pid=$started
 }

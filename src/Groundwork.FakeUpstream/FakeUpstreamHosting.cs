@@ -1,5 +1,6 @@
 using Groundwork.FakeUpstream.Anthropic;
 using Groundwork.FakeUpstream.Control;
+using Groundwork.FakeUpstream.Ollama;
 using Groundwork.FakeUpstream.OpenAi;
 using Groundwork.FakeUpstream.Wire;
 
@@ -22,6 +23,7 @@ internal static class FakeUpstreamHosting
     {
         app.MapOpenAiApi();
         app.MapAnthropicApi();
+        app.MapOllamaApi();
         app.MapControlApi();
         return app;
     }

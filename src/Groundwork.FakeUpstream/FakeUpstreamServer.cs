@@ -12,6 +12,7 @@ namespace Groundwork.FakeUpstream;
 /// await using var server = await FakeUpstreamServer.StartAsync();
 /// new OpenAIClient(new ApiKeyCredential("test"), new OpenAIClientOptions { Endpoint = server.OpenAiEndpoint });
 /// new AnthropicClient { ApiKey = "test", BaseUrl = server.BaseUrl.ToString() };
+/// new OllamaApiClient(server.OllamaEndpoint, "llama3.2");
 /// </code>
 /// </summary>
 public sealed class FakeUpstreamServer : IAsyncDisposable
@@ -28,6 +29,7 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         Options = app.Services.GetRequiredService<FakeUpstreamOptions>();
         BaseUrl = baseUrl;
         OpenAiEndpoint = new Uri(baseUrl, "v1");
+        OllamaEndpoint = baseUrl;
     }
 
     /// <summary>The server root without <c>/v1</c>, e.g. <c>http://127.0.0.1:5081/</c>: the Anthropic SDK's base URL.</summary>
@@ -35,6 +37,9 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
 
     /// <summary>The root with <c>/v1</c>, e.g. <c>http://127.0.0.1:5081/v1</c>: the OpenAI SDK's endpoint.</summary>
     public Uri OpenAiEndpoint { get; }
+
+    /// <summary>The root, e.g. <c>http://127.0.0.1:5081/</c>: OllamaSharp's URI, to which it adds <c>api/chat</c> and the like.</summary>
+    public Uri OllamaEndpoint { get; }
 
     /// <summary>The live options (the instance passed to <see cref="StartAsync"/>, if any); change them at any time.</summary>
     public FakeUpstreamOptions Options { get; }

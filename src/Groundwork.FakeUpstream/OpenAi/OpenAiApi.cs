@@ -187,7 +187,7 @@ internal static class OpenAiApi
     private static string StringOr(JsonElement request, ReadOnlySpan<byte> name, string fallback) =>
         request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : fallback;
 
-    private static bool IsTextInput(JsonElement input)
+    internal static bool IsTextInput(JsonElement input)
     {
         if (input.ValueKind == JsonValueKind.String)
         {

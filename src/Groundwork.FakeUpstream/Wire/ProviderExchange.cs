@@ -7,6 +7,7 @@ internal enum Provider
 {
     OpenAi,
     Anthropic,
+    Ollama,
 }
 
 /// <summary>A provider request that got past the headers check and any status or hang fault.</summary>
@@ -20,7 +21,7 @@ internal static class ProviderExchange
     {
         var body = await ReadBodyAsync(context);
         log.Add(context.Request, body);
-        if (!context.Request.Path.Value!.EndsWith("/embeddings", StringComparison.Ordinal))
+        if (IsHeldByChatGate(provider, context.Request.Path))
         {
             try
             {
@@ -73,7 +74,13 @@ internal static class ProviderExchange
         response.ContentType = "application/json";
         using (var json = new Utf8JsonWriter(response.BodyWriter, FakeUpstreamJsonContext.WriterOptions))
         {
-            if (provider == Provider.OpenAi)
+            if (provider == Provider.Ollama)
+            {
+                json.WriteStartObject();
+                json.WriteString("error"u8, message);
+                json.WriteEndObject();
+            }
+            else if (provider == Provider.OpenAi)
             {
                 var (type, code) = OpenAiErrorType(status);
                 json.WriteStartObject();
@@ -108,6 +115,10 @@ internal static class ProviderExchange
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
+    private static bool IsHeldByChatGate(Provider provider, PathString path) => provider == Provider.Ollama
+        ? path.Equals("/api/chat", StringComparison.Ordinal)
+        : !path.Value!.EndsWith("/embeddings", StringComparison.Ordinal);
+
     private static async Task<JsonElement?> ReadBodyAsync(HttpContext context)
     {
         if (!HttpMethods.IsPost(context.Request.Method))
@@ -129,6 +140,11 @@ internal static class ProviderExchange
     private static (int Status, string Message)? MissingHeader(HttpRequest request, Provider provider, bool requireApiKey)
     {
         var headers = request.Headers;
+        if (provider == Provider.Ollama)
+        {
+            return null;
+        }
+
         if (provider == Provider.OpenAi)
         {
             return requireApiKey && !headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)

@@ -67,6 +67,11 @@ public sealed class ProviderClients(IServiceProvider services) : IDisposable
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     AutomaticDecompression = System.Net.DecompressionMethods.All,
                 };
+                if (provider.Type == ModelProvider.Ollama)
+                {
+                    sockets = new AbortReadsOnCancelHandler(sockets);
+                }
+
                 handler = new UpstreamResponseHeaders(provider.Headers.Count == 0 ? sockets : new ExtraHeadersHandler(sockets, provider.Headers));
                 _handlers[(provider.Name, connectTimeout)] = handler;
             }
@@ -119,6 +124,34 @@ public sealed class ProviderClients(IServiceProvider services) : IDisposable
             }
 
             return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// OllamaSharp reads its NDJSON stream without the call's token, so a cancelled or timed-out stream would wait for
+    /// the upstream's next line (forever, if it stalls). This closes the response body when the token fires, which
+    /// ends the pending read at once.
+    /// </summary>
+    private sealed class AbortReadsOnCancelHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (cancellationToken.CanBeCanceled)
+            {
+                var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+                // The registration lives as long as the call's token source, which the router disposes with the attempt.
+                cancellationToken.Register(static stream => ((Stream)stream!).Dispose(), body);
+                var content = new StreamContent(body);
+                foreach (var (name, values) in response.Content.Headers)
+                {
+                    content.Headers.TryAddWithoutValidation(name, values);
+                }
+
+                response.Content = content;
+            }
+
+            return response;
         }
     }
 }

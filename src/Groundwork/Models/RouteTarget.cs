@@ -70,6 +70,8 @@ public sealed class RouteTarget(
             {
                 if (!await updates.MoveNextAsync())
                 {
+                    // OllamaSharp ends a cancelled stream quietly instead of throwing: that is no answer.
+                    attempt.Token.ThrowIfCancellationRequested();
                     ended = true;
                     break;
                 }
@@ -139,6 +141,12 @@ public sealed class OpenedStream(
         try
         {
             Ended = !await updates.MoveNextAsync();
+            if (Ended)
+            {
+                // A stream that ends because it was cancelled (OllamaSharp does so quietly) did not finish its answer.
+                attempt.Token.ThrowIfCancellationRequested();
+            }
+
             return !Ended;
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

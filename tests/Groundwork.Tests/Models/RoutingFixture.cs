@@ -14,6 +14,7 @@ public class RoutingFixture : IAsyncLifetime
 {
     public const string ChatPath = "/v1/chat/completions";
     public const string MessagesPath = "/v1/messages";
+    public const string OllamaChatPath = "/api/chat";
 
     public FakeUpstreamServer Primary { get; private set; } = null!;
 
@@ -69,6 +70,14 @@ public class RoutingFixture : IAsyncLifetime
             ["Models:shared:Targets:1:Provider"] = "backup",
             ["Models:shared:Targets:1:UpstreamModel"] = "claude-backup",
             ["Models:shared:Targets:1:Weight"] = "1",
+            ["Providers:ollama-a:Type"] = "ollama",
+            ["Providers:ollama-a:BaseUrl"] = Primary.OllamaEndpoint.ToString(),
+            ["Models:llama:Targets:0:Provider"] = "ollama-a",
+            ["Models:llama:Targets:0:UpstreamModel"] = "llama3.2",
+            ["Models:llama:Targets:0:Timeouts:FirstTokenSeconds"] = "1",
+            ["Models:llama:Targets:0:Timeouts:TotalSeconds"] = "1",
+            ["Models:llama:Targets:1:Provider"] = "backup",
+            ["Models:llama:Targets:1:UpstreamModel"] = "claude-backup",
             ["Models:claude:Provider"] = "backup",
             ["Models:claude:UpstreamModel"] = "claude-backup",
             ["Models:local:Provider"] = "local",

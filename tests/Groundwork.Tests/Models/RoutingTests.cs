@@ -180,4 +180,33 @@ public sealed class RoutingTests(RoutingFixture fixture) : IClassFixture<Routing
         // Equal weights: each side gets some (the chance of a 24-0 split is 2 in 16 million).
         Assert.InRange(primary, 1, 23);
     }
+
+    [Fact]
+    public async Task OllamaAnswersThroughItsNativeApi()
+    {
+        var answer = await RoutingFixture.BodyAsync(await fixture.GenerateAsync("llama", TestContext.Current.CancellationToken), HttpStatusCode.OK);
+
+        Assert.StartsWith("Echo: ", answer.GetProperty("text").GetString());
+        Assert.True(answer.GetProperty("usage").GetProperty("completion_tokens").GetInt64() > 0);
+        Assert.Equal("llama3.2", Primary.Requests.Single(r => r.Path == RoutingFixture.OllamaChatPath).Body!.Value.GetProperty("model").GetString());
+        Assert.Equal(0, fixture.Calls(Backup, Messages));
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(429)]
+    public async Task AFailingOllamaFallsBack(int status)
+    {
+        Primary.Options.Fault = FakeFault.Status(status).OnlyOn(RoutingFixture.OllamaChatPath);
+
+        await AssertBackupAnsweredAsync("llama");
+    }
+
+    [Fact]
+    public async Task AnOllamaThatNeverAnswersFallsBackAfterItsTimeout()
+    {
+        Primary.Options.Fault = FakeFault.Hang().OnlyOn(RoutingFixture.OllamaChatPath);
+
+        await AssertBackupAnsweredAsync("llama");
+    }
 }
