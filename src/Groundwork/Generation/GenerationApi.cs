@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using Groundwork.Auth;
 using Groundwork.Hosting;
+using Groundwork.Models;
 using Groundwork.RateLimits;
 using Groundwork.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Groundwork.Generation;
@@ -17,6 +20,9 @@ public static class GenerationApi
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.Services.AddSingleton<GenerationService>();
+        builder.Services.AddSingleton<GenerationMetrics>();
+        builder.Services.AddTransient<IStartupFilter, RequestArrival.StartupFilter>();
+        builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddOperationTransformer<GenerateStreamOperationTransformer>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
@@ -50,12 +56,48 @@ public static class GenerationApi
         return group;
     }
 
-    public static async Task<Ok<GenerateResponse>> GenerateAsync(
-        ValidatedJson<GenerateRequest> request, Caller caller, GenerationService generation, HttpResponse response, TimeProvider clock,
+    public const string ProviderHeader = "Groundwork-Provider";
+    public const string UpstreamModelHeader = "Groundwork-Upstream-Model";
+
+    public static async Task<Results<Ok<GenerateResponse>, ServerSentEventsResult<GenerateStreamEvent>>> GenerateAsync(
+        ValidatedJson<GenerateRequest> request, Caller caller, GenerationService generation, HttpContext context, TimeProvider clock,
         CancellationToken cancellationToken)
     {
+        var response = context.Response;
+        if (request.Value.Stream || AcceptsEventStream(context.Request))
+        {
+            var startedAt = context.Features.Get<RequestArrival>()?.Timestamp ?? Stopwatch.GetTimestamp();
+            var stream = await generation.StartStreamAsync(request.Value, caller, startedAt, cancellationToken);
+            response.RegisterForDispose(stream);
+            BudgetHeaders.Write(response, stream.Budgets, clock.GetUtcNow().UtcDateTime);
+            response.Headers.CacheControl = "no-cache";
+            // Reverse proxies such as nginx buffer responses unless told not to.
+            response.Headers["X-Accel-Buffering"] = "no";
+            return TypedResults.ServerSentEvents(stream.EventsAsync(cancellationToken));
+        }
+
         var result = await generation.GenerateAsync(request.Value, caller, cancellationToken);
         BudgetHeaders.Write(response, result.Budgets, clock.GetUtcNow().UtcDateTime);
+        if (result.Response is { Provider: { } provider, UpstreamModel: { } upstreamModel })
+        {
+            response.Headers[ProviderHeader] = provider;
+            response.Headers[UpstreamModelHeader] = upstreamModel;
+        }
+
         return TypedResults.Ok(result.Response);
     }
+
+    private static bool AcceptsEventStream(HttpRequest request)
+    {
+        var accept = request.Headers.Accept;
+        if (accept.Count == 0 || !accept.ToString().Contains(EventStream, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return request.GetTypedHeaders().Accept.Any(media =>
+            media.MediaType.Equals(EventStream, StringComparison.OrdinalIgnoreCase) && media.Quality is not 0);
+    }
+
+    private const string EventStream = "text/event-stream";
 }
