@@ -5,6 +5,7 @@ using Groundwork.Models;
 using Groundwork.RateLimits;
 using Groundwork.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,6 +16,8 @@ public static class GenerationApi
 {
     /// <summary>Bodies above this are answered 413: a 10,000-character question fits several times over.</summary>
     public const long MaxBodyBytes = 256 * 1024;
+
+    public const string EndpointName = "Generate";
 
     public static IHostApplicationBuilder AddGeneration(this IHostApplicationBuilder builder)
     {
@@ -31,7 +34,7 @@ public static class GenerationApi
     {
         var group = endpoints.MapGroup("/generate").WithTags("Generation").RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit();
         group.MapPost("", GenerateAsync)
-            .WithName("Generate")
+            .WithName(EndpointName)
             .WithSummary("Answer a question from the indexed documents")
             .WithDescription(
                 "Retrieves the 5 best chunks for the text by hybrid search (vector and keyword rankings fused by reciprocal rank; " +
@@ -52,7 +55,17 @@ public static class GenerationApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout)
+            // The framework would describe the stream as a generic SseItem in place of the JSON answer;
+            // GenerateStreamOperationTransformer describes its events beside it instead.
+            .Finally(endpoint =>
+            {
+                foreach (var stream in endpoint.Metadata.OfType<IProducesResponseTypeMetadata>()
+                             .Where(metadata => metadata.ContentTypes.Contains("text/event-stream")).ToList())
+                {
+                    endpoint.Metadata.Remove(stream);
+                }
+            });
         return group;
     }
 
