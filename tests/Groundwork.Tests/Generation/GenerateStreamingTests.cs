@@ -263,11 +263,14 @@ public sealed class GenerateStreamingTests : IAsyncLifetime
         await using var app = new GroundworkApp();
         using var client = app.CreateClient();
 
-        using var response = await PostStreamAsync(client, new { text = Question, model = "gpt-4", stream = true }, Ct, byAcceptHeader: true);
+        using var response = await PostStreamAsync(client, new { text = Question, model = "gpt-4", stream = true }, Ct);
+        // A client that accepts only text/event-stream gets the status without a problem body.
+        using var byAccept = await PostStreamAsync(client, new { text = Question, model = "gpt-4" }, Ct, byAcceptHeader: true);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("OPENAI_API_KEY", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, byAccept.StatusCode);
     }
 
     public static TheoryData<string, string> BrokenStreams => new()
@@ -385,13 +388,13 @@ public sealed class GenerateStreamingTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("gpt-4", 3)]
-    [InlineData("claude-3", 5)]
+    [InlineData("gpt-4", 3)] // role, "Echo:", " Where"
+    [InlineData("claude-3", 5)] // message_start, content_block_start, ping, "Echo:", " Where"
     public async Task ClientThatHangsUpAfterDeltasCancelsTheUpstreamWithinASecond(string model, int chunksBeforeStall)
     {
         await _app.AddDocumentAsync("Employee handbook", HandbookText);
         using var tenant = await ReaderAsync();
-        // The upstream sends its first text chunks and then nothing more, until its client goes away.
+        // The upstream sends its first two text chunks and then nothing more, until its client goes away.
         _upstream.Options.Fault = FakeFault.Stall(chunksBeforeStall);
 
         var response = await PostStreamAsync(tenant.Http, new { text = Question, model, stream = true }, Ct);
@@ -399,8 +402,12 @@ public sealed class GenerateStreamingTests : IAsyncLifetime
         var events = SseParser.Create(body).EnumerateAsync(Ct).GetAsyncEnumerator(Ct);
         Assert.True(await events.MoveNextAsync());
         Assert.Equal("sources", events.Current.EventType);
-        Assert.True(await events.MoveNextAsync());
-        Assert.Equal("delta", events.Current.EventType);
+        // Both text chunks have arrived: the upstream is stalled, and can only see its client go away.
+        for (var delta = 0; delta < 2; delta++)
+        {
+            Assert.True(await events.MoveNextAsync());
+            Assert.Equal("delta", events.Current.EventType);
+        }
 
         await events.DisposeAsync();
         await body.DisposeAsync();
