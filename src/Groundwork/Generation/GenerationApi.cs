@@ -49,7 +49,11 @@ public static class GenerationApi
                 "the indexed documents do not answer the question (without calling the model, unless the server's " +
                 "Generation:WhenNothingRelevant is `ask_model`). A call to the model first reserves its worst case (the prompt's " +
                 "tokens and max_tokens) from the tenant's and the user's token budgets: 429 when one cannot take it (the answer " +
-                "names the limit, what is left and when it resets); abstained answers cost nothing.")
+                "names the limit, what is left and when it resets); abstained answers cost nothing. `provider` and `upstream_model` " +
+                "(and the Groundwork-Provider and Groundwork-Upstream-Model headers) say who answered. With `\"stream\": true` or " +
+                "`Accept: text/event-stream` the answer comes as Server-Sent Events: `sources` (once retrieval is done), `delta` " +
+                "as the model writes, then `citations`, `usage` and `done`; a failure after the stream started ends it with one " +
+                "`error` event, while failures before it (422, 429, 503) keep their status.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithRequestExample(new GenerateRequest { Text = "What is the Zorblax reactor cooled by?", Model = "local" })
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
