@@ -13,6 +13,12 @@ public enum FaultKind
 
     /// <summary>Send a <c>data:</c> line with invalid JSON after <see cref="FakeFault.AfterChunks"/> stream events (JSON: a truncated body).</summary>
     Malformed,
+
+    /// <summary>
+    /// Stop after <see cref="FakeFault.AfterChunks"/> stream events (JSON: half the body) and send nothing more until the
+    /// client disconnects or the server stops; a disconnect is seen by <c>WaitForClientDisconnectAsync</c>.
+    /// </summary>
+    Stall,
 }
 
 /// <summary>
@@ -50,6 +56,8 @@ public sealed record FakeFault
     public static FakeFault CutConnection(int afterChunks = 1) => new() { Kind = FaultKind.CutConnection, AfterChunks = afterChunks };
 
     public static FakeFault Malformed(int afterChunks = 1) => new() { Kind = FaultKind.Malformed, AfterChunks = afterChunks };
+
+    public static FakeFault Stall(int afterChunks = 1) => new() { Kind = FaultKind.Stall, AfterChunks = afterChunks };
 
     public FakeFault ForNext(int requests) => this with { Count = requests };
 

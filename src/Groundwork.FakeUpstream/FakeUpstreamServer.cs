@@ -67,7 +67,7 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
 
     public void ClearRequests() => _log.Clear();
 
-    /// <summary>Completes when a request held by a <see cref="FaultKind.Hang"/> fault is abandoned by its client.</summary>
+    /// <summary>Completes when a request held by a <see cref="FaultKind.Hang"/> or <see cref="FaultKind.Stall"/> fault, or by <see cref="HoldChat"/>, is abandoned by its client.</summary>
     public Task WaitForClientDisconnectAsync(CancellationToken cancellationToken = default) =>
         _app.Services.GetRequiredService<HangObserver>().WaitForClientDisconnectAsync(cancellationToken);
 

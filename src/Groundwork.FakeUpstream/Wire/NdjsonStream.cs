@@ -64,6 +64,12 @@ internal sealed class NdjsonStream(HttpContext context, FakeFault? fault, int ch
             return false;
         }
 
+        if (fault.Kind == FaultKind.Stall)
+        {
+            await ProviderExchange.HangAsync(context);
+            return false;
+        }
+
         _pipe.Write(malformedLine);
         await _pipe.FlushAsync(context.RequestAborted);
         return true;

@@ -160,7 +160,8 @@ internal static class ProviderExchange
         return string.IsNullOrEmpty(headers["anthropic-version"]) ? (400, "anthropic-version: header is required") : null;
     }
 
-    private static async Task HangAsync(HttpContext context)
+    /// <summary>Sends nothing more until the client goes away (reported to <see cref="HangObserver"/>) or the server stops.</summary>
+    public static async Task HangAsync(HttpContext context)
     {
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var hang = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);

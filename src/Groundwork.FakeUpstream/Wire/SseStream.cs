@@ -6,7 +6,7 @@ namespace Groundwork.FakeUpstream.Wire;
 
 /// <summary>
 /// Server-sent events written straight into the response pipe, flushed one event at a time, with the
-/// stream faults (cut connection, malformed event) applied after <see cref="FakeFault.AfterChunks"/> events.
+/// stream faults (cut connection, malformed event, stall) applied after <see cref="FakeFault.AfterChunks"/> events.
 /// </summary>
 /// <remarks>
 /// A cut declares a Content-Length the stream never reaches and then stops writing: Kestrel closes the
@@ -82,6 +82,12 @@ internal sealed class SseStream(HttpContext context, FakeFault? fault, int chunk
 
         if (fault.Kind == FaultKind.CutConnection)
         {
+            return false;
+        }
+
+        if (fault.Kind == FaultKind.Stall)
+        {
+            await ProviderExchange.HangAsync(context);
             return false;
         }
 

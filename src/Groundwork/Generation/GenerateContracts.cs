@@ -26,11 +26,26 @@ public sealed record GenerateRequest
     [DefaultValue(1024)]
     [Range(1, 8192)]
     public int MaxTokens { get; init; } = 1024;
+
+    /// <summary>
+    /// True to receive the answer as Server-Sent Events (<c>text/event-stream</c>) while the model writes it; a request
+    /// with <c>Accept: text/event-stream</c> streams as well.
+    /// </summary>
+    [DefaultValue(false)]
+    public bool Stream { get; init; }
 }
 
 /// <summary>The model's answer, the passages it was given, the citations in the answer and the tokens it used.</summary>
 /// <param name="Text">The answer. Citation markers such as [1], [1][2] or [1, 2] refer to <c>sources</c> by <c>number</c>.</param>
 /// <param name="Model">The model name from the request.</param>
+/// <param name="Provider">
+/// The provider that answered (<c>openai</c>, <c>anthropic</c>, <c>local</c>, …; also in the Groundwork-Provider header);
+/// null when no model was called (an abstained answer).
+/// </param>
+/// <param name="UpstreamModel">
+/// The provider's own model that answered, e.g. <c>gpt-4o</c> (also in the Groundwork-Upstream-Model header); null when
+/// no model was called.
+/// </param>
 /// <param name="Grounded">
 /// True when the answer was given passages from the indexed documents; false when none was relevant enough (then
 /// <c>sources</c> is empty and the answer says the documents do not answer the question).
@@ -45,6 +60,8 @@ public sealed record GenerateRequest
 public sealed record GenerateResponse(
     string Text,
     string Model,
+    string? Provider,
+    string? UpstreamModel,
     bool Grounded,
     IReadOnlyList<Source> Sources,
     IReadOnlyList<Citation> Citations,
@@ -97,4 +114,11 @@ public sealed record Citation(int Number, int Start, int End, long DocumentId, l
 /// <param name="End">Where the marker ends in <c>text</c>, exclusive.</param>
 public sealed record UnmatchedCitation(int Number, int Start, int End);
 
-public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens);
+/// <summary>Tokens a model call used, as the model reports them.</summary>
+/// <param name="PromptTokens">Tokens of the prompt (instructions, passages and question).</param>
+/// <param name="CompletionTokens">Tokens of the answer.</param>
+/// <param name="TotalTokens">Both; what the token budgets are charged.</param>
+public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens)
+{
+    public static readonly TokenUsage None = new(0, 0, 0);
+}

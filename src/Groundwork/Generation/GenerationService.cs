@@ -15,7 +15,7 @@ namespace Groundwork.Generation;
 /// </summary>
 public sealed class GenerationService(
     ModelRegistry models, ChunkSearch search, MeteredChat metered, TokenBudgets budgets, IOptions<SearchOptions> searchOptions,
-    IOptions<GenerationOptions> generationOptions)
+    IOptions<GenerationOptions> generationOptions, GenerationMetrics metrics, ILogger<GenerationStream> streamLogger)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
@@ -23,19 +23,74 @@ public sealed class GenerationService(
     /// <exception cref="BudgetExceededException">The call's worst case does not fit in the caller's token budgets.</exception>
     public async Task<GenerationResult> GenerateAsync(GenerateRequest request, Caller caller, CancellationToken cancellationToken)
     {
+        var (chatClient, chunks) = await RetrieveAsync(request, caller, cancellationToken);
+        if (chunks is null)
+        {
+            // No model call, no cost.
+            return new GenerationResult(
+                new GenerateResponse(LocalExtractiveChatClient.NothingRelevantAnswer, request.Model, Provider: null, UpstreamModel: null, Grounded: false,
+                    [], [], [], TokenUsage.None),
+                await budgets.StatusAsync(caller, cancellationToken));
+        }
+
+        var (response, budgetStatus) = await metered.GetResponseAsync(
+            caller, request.Model, chatClient, Prompt(request, chunks), Options(request), cancellationToken);
+
+        var text = response.Text;
+        var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
+        var usage = response.Usage;
+        var prompt = usage?.InputTokenCount ?? 0;
+        var completion = usage?.OutputTokenCount ?? 0;
+        var answeredBy = AnsweredBy.Of(response);
+        return new GenerationResult(
+            new GenerateResponse(
+                text,
+                request.Model,
+                answeredBy?.Provider,
+                answeredBy?.UpstreamModel,
+                Grounded: chunks.Count > 0,
+                Sources(chunks, cited),
+                citations,
+                unmatched,
+                new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion)),
+            budgetStatus);
+    }
+
+    /// <summary>
+    /// Does everything that can fail with a status of its own (unknown or unusable model, retrieval, the budget) and
+    /// returns the stream of events that answers the rest: nothing is sent before this returns. <c>startedAt</c> is when
+    /// the request arrived (a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the time to first token.
+    /// </summary>
+    /// <exception cref="BudgetExceededException">The call's worst case does not fit in the caller's token budgets.</exception>
+    public async Task<GenerationStream> StartStreamAsync(GenerateRequest request, Caller caller, long startedAt, CancellationToken cancellationToken)
+    {
+        var (chatClient, chunks) = await RetrieveAsync(request, caller, cancellationToken);
+        if (chunks is null)
+        {
+            return GenerationStream.Abstained(request.Model, await budgets.StatusAsync(caller, cancellationToken));
+        }
+
+        var messages = Prompt(request, chunks);
+        var options = Options(request);
+        var call = await metered.ReserveAsync(caller, request.Model, messages, options, cancellationToken);
+        return new GenerationStream(
+            request.Model, chatClient, messages, options, call, chunks, Sources(chunks, new bool[chunks.Count]), startedAt, metrics, streamLogger);
+    }
+
+    /// <summary>The model's client and the passages for the question; null passages when the answer is to abstain.</summary>
+    private async Task<(IChatClient Client, IReadOnlyList<RetrievedChunk>? Chunks)> RetrieveAsync(
+        GenerateRequest request, Caller caller, CancellationToken cancellationToken)
+    {
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
         var settings = searchOptions.Value;
         var chunks = await search.SearchAsync(caller.TenantId, request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
             cancellationToken);
-        if (chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain)
-        {
-            // No model call, no cost.
-            return new GenerationResult(
-                new GenerateResponse(LocalExtractiveChatClient.NothingRelevantAnswer, request.Model, Grounded: false, [], [], [], new TokenUsage(0, 0, 0)),
-                await budgets.StatusAsync(caller, cancellationToken));
-        }
+        return chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain ? (chatClient, null) : (chatClient, chunks);
+    }
 
+    private static List<ChatMessage> Prompt(GenerateRequest request, IReadOnlyList<RetrievedChunk> chunks)
+    {
         var passages = new Passage[chunks.Count];
         for (var i = 0; i < chunks.Count; i++)
         {
@@ -43,14 +98,14 @@ public sealed class GenerationService(
             passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance, chunk.HeadingPath);
         }
 
-        var (response, budgetStatus) = await metered.GetResponseAsync(
-            caller, request.Model, chatClient,
-            GroundedPrompt.Build(request.Text, passages),
-            new ChatOptions { Temperature = (float)request.Temperature, MaxOutputTokens = request.MaxTokens },
-            cancellationToken);
+        return GroundedPrompt.Build(request.Text, passages);
+    }
 
-        var text = response.Text;
-        var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
+    private static ChatOptions Options(GenerateRequest request) =>
+        new() { Temperature = (float)request.Temperature, MaxOutputTokens = request.MaxTokens };
+
+    private static Source[] Sources(IReadOnlyList<RetrievedChunk> chunks, bool[] cited)
+    {
         var sources = new Source[chunks.Count];
         for (var i = 0; i < chunks.Count; i++)
         {
@@ -60,22 +115,10 @@ public sealed class GenerationService(
                 Math.Round(chunk.Score, 6), chunk.Relevance, Snippet(chunk.Text), cited[i], chunk.HeadingPath);
         }
 
-        var usage = response.Usage;
-        var prompt = usage?.InputTokenCount ?? 0;
-        var completion = usage?.OutputTokenCount ?? 0;
-        return new GenerationResult(
-            new GenerateResponse(
-                text,
-                request.Model,
-                Grounded: chunks.Count > 0,
-                sources,
-                citations,
-                unmatched,
-                new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion)),
-            budgetStatus);
+        return sources;
     }
 
-    private static (List<Citation> Citations, IReadOnlyList<UnmatchedCitation> Unmatched, bool[] Cited) MapCitations(
+    internal static (List<Citation> Citations, IReadOnlyList<UnmatchedCitation> Unmatched, bool[] Cited) MapCitations(
         IReadOnlyList<CitationMarker> markers, IReadOnlyList<RetrievedChunk> chunks)
     {
         var citations = new List<Citation>(markers.Count);

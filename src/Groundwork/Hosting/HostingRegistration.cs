@@ -52,7 +52,7 @@ public static class HostingRegistration
             {
                 // Keys travel in the Authorization header, never in cookies, so no credentials mode.
                 options.AddDefaultPolicy(policy => policy.WithOrigins(settings.Value.Origins).AllowAnyHeader().AllowAnyMethod()
-                    .WithExposedHeaders("Location", "WWW-Authenticate"));
+                    .WithExposedHeaders("Location", "WWW-Authenticate", "Groundwork-Provider", "Groundwork-Upstream-Model"));
             }
         });
         return builder;

@@ -73,7 +73,7 @@ public sealed class GenerateOpenApiTests : OpenApiDocumentTest
     public void OpenApiDocumentsTheSourcesOfTheAnswerWithTheirPlaceInTheDocument()
     {
         var response = ResponseSchema();
-        Assert.Equal(["text", "model", "grounded", "sources", "citations", "unmatched_citations", "usage"], Names(response.GetProperty("required")));
+        Assert.Equal(["text", "model", "provider", "upstream_model", "grounded", "sources", "citations", "unmatched_citations", "usage"], Names(response.GetProperty("required")));
 
         var source = Resolve(response.GetProperty("properties").GetProperty("sources"));
         string[] fields = ["number", "document_id", "chunk_id", "title", "start_offset", "end_offset", "page_start", "page_end", "score", "relevance", "snippet", "cited", "heading_path"];

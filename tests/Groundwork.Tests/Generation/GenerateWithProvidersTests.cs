@@ -53,6 +53,8 @@ public sealed class GenerateWithProvidersTests : IAsyncLifetime
 
         Assert.StartsWith("Echo: ", answer.GetProperty("text").GetString());
         Assert.Equal("gpt-4", answer.GetProperty("model").GetString());
+        Assert.Equal("openai", answer.GetProperty("provider").GetString());
+        Assert.Equal("gpt-4o", answer.GetProperty("upstream_model").GetString());
         Assert.Equal(handbook, answer.GetProperty("sources")[0].GetProperty("document_id").GetInt64());
         Assert.True(answer.GetProperty("usage").GetProperty("prompt_tokens").GetInt64() > 0);
         Assert.True(answer.GetProperty("usage").GetProperty("completion_tokens").GetInt64() > 0);
@@ -108,6 +110,8 @@ public sealed class GenerateWithProvidersTests : IAsyncLifetime
 
         Assert.StartsWith("Echo: ", answer.GetProperty("text").GetString());
         Assert.Equal("claude-3", answer.GetProperty("model").GetString());
+        Assert.Equal("anthropic", answer.GetProperty("provider").GetString());
+        Assert.Equal("claude-3-5-haiku-latest", answer.GetProperty("upstream_model").GetString());
         var sent = _upstream.Requests.Single(r => r.Path == "/v1/messages").Body!.Value;
         Assert.Equal("claude-3-5-haiku-latest", sent.GetProperty("model").GetString());
         Assert.Equal(300, sent.GetProperty("max_tokens").GetInt32());
