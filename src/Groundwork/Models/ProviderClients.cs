@@ -137,11 +137,13 @@ public sealed class ProviderClients(IServiceProvider services) : IDisposable
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken);
-            if (cancellationToken.CanBeCanceled)
+            // Not the token given here: HttpClient links it to a source of its own, which it disposes once the headers are in.
+            var attempt = UpstreamResponseHeaders.AttemptToken;
+            if (attempt.CanBeCanceled)
             {
                 var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                // The registration lives as long as the call's token source, which the router disposes with the attempt.
-                cancellationToken.Register(static stream => ((Stream)stream!).Dispose(), body);
+                // The registration lives as long as the attempt's token source, which the router disposes with the attempt.
+                attempt.Register(static stream => ((Stream)stream!).Dispose(), body);
                 var content = new StreamContent(body);
                 foreach (var (name, values) in response.Content.Headers)
                 {

@@ -38,8 +38,8 @@ public sealed class RouteTarget(
     /// <summary>One attempt at a single answer, bounded by the total time-out; its failure is classified here, while the response headers are at hand.</summary>
     public async ValueTask<ChatResponse> AnswerAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        UpstreamResponseHeaders.Begin();
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        UpstreamResponseHeaders.Begin(attempt.Token);
         attempt.CancelAfter(Limits.Total);
         try
         {
@@ -57,9 +57,9 @@ public sealed class RouteTarget(
     /// </summary>
     public async ValueTask<OpenedStream> OpenStreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        UpstreamResponseHeaders.Begin();
         var started = Stopwatch.GetTimestamp();
         var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        UpstreamResponseHeaders.Begin(attempt.Token);
         attempt.CancelAfter(Limits.FirstToken < Limits.Total ? Limits.FirstToken : Limits.Total);
         var updates = Client!.GetStreamingResponseAsync(messages, options, attempt.Token).GetAsyncEnumerator(attempt.Token);
         var early = new List<ChatResponseUpdate>(2);

@@ -20,8 +20,11 @@ public sealed class UpstreamResponseHeaders : DelegatingHandler
     /// <summary>The status of the last unsuccessful response in this flow, if a scope is open.</summary>
     public static int? FailedStatus => Current.Value?.Status;
 
-    /// <summary>Starts noting headers for the calls made from here down.</summary>
-    public static void Begin() => Current.Value = new Holder();
+    /// <summary>The token of the attempt in this flow (none outside one).</summary>
+    public static CancellationToken AttemptToken => Current.Value?.Attempt ?? CancellationToken.None;
+
+    /// <summary>Starts noting headers for the calls made from here down, in the attempt that <paramref name="attempt"/> cancels.</summary>
+    public static void Begin(CancellationToken attempt) => Current.Value = new Holder { Attempt = attempt };
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -41,5 +44,7 @@ public sealed class UpstreamResponseHeaders : DelegatingHandler
         public TimeSpan? RetryAfter { get; set; }
 
         public int? Status { get; set; }
+
+        public CancellationToken Attempt { get; init; }
     }
 }

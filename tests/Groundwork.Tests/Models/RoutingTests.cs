@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
 using Groundwork.FakeUpstream;
 
 namespace Groundwork.Tests.Models;
@@ -208,5 +211,123 @@ public sealed class RoutingTests(RoutingFixture fixture) : IClassFixture<Routing
         Primary.Options.Fault = FakeFault.Hang().OnlyOn(RoutingFixture.OllamaChatPath);
 
         await AssertBackupAnsweredAsync("llama");
+    }
+
+    private async Task<List<SseItem<string>>> StreamAsync(string model)
+    {
+        using var client = fixture.App.CreateClient();
+        using var response = await client.PostAsJsonAsync(
+            "/generate", new { text = "Where is the help desk?", model, stream = true }, GroundworkApp.Json, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken))
+                           .EnumerateAsync(TestContext.Current.CancellationToken))
+        {
+            events.Add(item);
+        }
+
+        return events;
+    }
+
+    private static string Text(List<SseItem<string>> events) =>
+        string.Concat(events.Where(e => e.EventType == "delta").Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("text").GetString()));
+
+    private static JsonElement Last(List<SseItem<string>> events, string type)
+    {
+        Assert.Equal(type, events[^1].EventType);
+        return JsonDocument.Parse(events[^1].Data).RootElement;
+    }
+
+    [Theory]
+    [InlineData("cut")]
+    [InlineData("malformed")]
+    [InlineData("hang")]
+    [InlineData("500")]
+    public async Task AStreamThatFailsBeforeItsFirstTokenFallsBackWithNothingSent(string fault)
+    {
+        Primary.Options.Fault = fault switch
+        {
+            "cut" => FakeFault.CutConnection(afterChunks: 0),
+            "malformed" => FakeFault.Malformed(afterChunks: 0),
+            "hang" => FakeFault.Hang(),
+            _ => FakeFault.Status(500),
+        };
+
+        var events = await StreamAsync("chain");
+
+        var done = Last(events, "done");
+        Assert.Equal("backup", done.GetProperty("provider").GetString());
+        Assert.Equal("claude-backup", done.GetProperty("upstream_model").GetString());
+        Assert.StartsWith("Echo: ", Text(events));
+        Assert.DoesNotContain(events, e => e.EventType == "error");
+    }
+
+    [Theory]
+    [InlineData("cut")]
+    [InlineData("malformed")]
+    public async Task AStreamThatFailsAfterItsFirstTokenEndsWithOneErrorEventAndNoSwitch(string fault)
+    {
+        Primary.Options.Fault = fault == "cut" ? FakeFault.CutConnection(afterChunks: 3) : FakeFault.Malformed(afterChunks: 3);
+
+        var events = await StreamAsync("chain");
+
+        Assert.NotEmpty(Text(events));
+        Assert.Equal(502, Last(events, "error").GetProperty("status").GetInt32());
+        Assert.Single(events, e => e.EventType == "error");
+        Assert.DoesNotContain(events, e => e.EventType == "done");
+        Assert.Equal(0, fixture.Calls(Backup, Messages));
+    }
+
+    [Fact]
+    public async Task AStreamThatStallsAfterItsFirstTokenEndsWithA504NamingTheBetweenChunksSetting()
+    {
+        Primary.Options.Fault = FakeFault.Stall(afterChunks: 3);
+
+        var events = await StreamAsync("chain");
+
+        var error = Last(events, "error");
+        Assert.Equal(504, error.GetProperty("status").GetInt32());
+        Assert.Contains("Timeouts__TotalSeconds", error.GetProperty("detail").GetString());
+        Assert.Equal(0, fixture.Calls(Backup, Messages));
+    }
+
+    [Fact]
+    public async Task OllamaStreamsItsAnswerAndAStallAfterTheFirstTokenEndsWithAnErrorEvent()
+    {
+        var healthy = await StreamAsync("llama");
+        Assert.StartsWith("Echo: ", Text(healthy));
+        Assert.True(healthy.Count(e => e.EventType == "delta") > 1);
+        Assert.Equal("ollama-a", Last(healthy, "done").GetProperty("provider").GetString());
+
+        Primary.Options.Fault = FakeFault.Stall(afterChunks: 2).OnlyOn(RoutingFixture.OllamaChatPath);
+        var stalled = await StreamAsync("llama");
+
+        Assert.Equal(504, Last(stalled, "error").GetProperty("status").GetInt32());
+        Assert.Equal(0, fixture.Calls(Backup, Messages));
+    }
+
+    [Fact]
+    public async Task AnOllamaStreamCutBeforeItsFirstTokenFallsBack()
+    {
+        Primary.Options.Fault = FakeFault.CutConnection(afterChunks: 0).OnlyOn(RoutingFixture.OllamaChatPath);
+
+        var events = await StreamAsync("llama");
+
+        Assert.Equal("backup", Last(events, "done").GetProperty("provider").GetString());
+    }
+
+    [Fact]
+    public async Task TheJsonAnswerSaysWhichTargetAnsweredAfterAFallback()
+    {
+        Primary.Options.Fault = FakeFault.Status(500);
+
+        var response = await fixture.GenerateAsync("chain", TestContext.Current.CancellationToken);
+        var answer = await RoutingFixture.BodyAsync(response, HttpStatusCode.OK);
+
+        Assert.Equal("chain", answer.GetProperty("model").GetString());
+        Assert.Equal("backup", answer.GetProperty("provider").GetString());
+        Assert.Equal("claude-backup", answer.GetProperty("upstream_model").GetString());
+        Assert.Equal("backup", response.Headers.GetValues("Groundwork-Provider").Single());
     }
 }
