@@ -13,10 +13,15 @@ public static class GenerationApi
     /// <summary>Bodies above this are answered 413: a 10,000-character question fits several times over.</summary>
     public const long MaxBodyBytes = 256 * 1024;
 
+    /// <summary>"hit" when the answer came from the answer cache, "miss" when it was cached for next time; absent when not cacheable.</summary>
+    public const string AnswerCacheHeader = "Groundwork-Cache";
+
     public static IHostApplicationBuilder AddGeneration(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
         builder.Services.AddSingleton<GenerationService>();
+        builder.AddValidatedOptions<AnswerCacheOptions>(AnswerCacheOptions.Section);
+        builder.Services.AddSingleton<AnswerCache>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
@@ -56,6 +61,11 @@ public static class GenerationApi
     {
         var result = await generation.GenerateAsync(request.Value, caller, cancellationToken);
         BudgetHeaders.Write(response, result.Budgets, clock.GetUtcNow().UtcDateTime);
+        if (result.AnswerCacheHit is { } hit)
+        {
+            response.Headers[AnswerCacheHeader] = hit ? "hit" : "miss";
+        }
+
         return TypedResults.Ok(result.Response);
     }
 }

@@ -15,7 +15,7 @@ namespace Groundwork.Generation;
 /// </summary>
 public sealed class GenerationService(
     ModelRegistry models, ChunkSearch search, MeteredChat metered, TokenBudgets budgets, IOptions<SearchOptions> searchOptions,
-    IOptions<GenerationOptions> generationOptions)
+    IOptions<GenerationOptions> generationOptions, AnswerCache answers)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
@@ -26,6 +26,7 @@ public sealed class GenerationService(
         // Resolve first: an unusable model fails before any embedding work is spent.
         var chatClient = models.GetChatClient(request.Model);
         var settings = searchOptions.Value;
+        var documentsVersion = answers.DocumentsVersion(caller.TenantId);
         var chunks = await search.SearchAsync(caller.TenantId, request.Text, PassageCount, settings.GenerateMode, filter: null, settings.MinRelevance,
             cancellationToken);
         if (chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain)
@@ -43,11 +44,12 @@ public sealed class GenerationService(
             passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance, chunk.HeadingPath);
         }
 
-        var (response, budgetStatus) = await metered.GetResponseAsync(
+        var answerKey = answers.KeyFor(caller.TenantId, request, settings.GenerateMode, chunks, documentsVersion);
+        var ((response, budgetStatus), cacheHit) = await answers.GetOrAnswerAsync(answerKey, caller, request.Model, token => metered.GetResponseAsync(
             caller, request.Model, chatClient,
             GroundedPrompt.Build(request.Text, passages),
             new ChatOptions { Temperature = (float)request.Temperature, MaxOutputTokens = request.MaxTokens },
-            cancellationToken);
+            token), cancellationToken);
 
         var text = response.Text;
         var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
@@ -72,7 +74,7 @@ public sealed class GenerationService(
                 citations,
                 unmatched,
                 new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion)),
-            budgetStatus);
+            budgetStatus, cacheHit);
     }
 
     private static (List<Citation> Citations, IReadOnlyList<UnmatchedCitation> Unmatched, bool[] Cited) MapCitations(
@@ -103,5 +105,8 @@ public sealed class GenerationService(
         text.Length <= SnippetLength ? text : string.Concat(text.AsSpan(0, SnippetLength).TrimEnd(), "…");
 }
 
-/// <summary>An answer and where the caller's token budgets stand after it (empty when none applies), for the response headers.</summary>
-public sealed record GenerationResult(GenerateResponse Response, IReadOnlyList<BudgetStatus> Budgets);
+/// <summary>
+/// An answer and where the caller's token budgets stand after it (empty when none applies), for the response headers;
+/// whether it came from the answer cache (null when the call was not cacheable).
+/// </summary>
+public sealed record GenerationResult(GenerateResponse Response, IReadOnlyList<BudgetStatus> Budgets, bool? AnswerCacheHit = null);
