@@ -9,7 +9,6 @@ public static class AuthRegistration
     public static IHostApplicationBuilder AddAuth(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
-        builder.Services.AddHybridCache();
         builder.Services.AddSingleton<ApiKeyResolver>();
         builder.Services.AddHostedService<AuthBootstrap>();
         builder.Services.AddHostedService<KeyUsageWriter>();

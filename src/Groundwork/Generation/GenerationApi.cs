@@ -19,6 +19,9 @@ public static class GenerationApi
 
     public const string EndpointName = "Generate";
 
+    /// <summary>"hit" when the answer came from the answer cache, "miss" when it was cached for next time; absent when not cacheable.</summary>
+    public const string AnswerCacheHeader = "Groundwork-Cache";
+
     public static IHostApplicationBuilder AddGeneration(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<GenerationOptions>(GenerationOptions.Section);
@@ -26,6 +29,8 @@ public static class GenerationApi
         builder.Services.AddSingleton<GenerationMetrics>();
         builder.Services.AddTransient<IStartupFilter, RequestArrival.StartupFilter>();
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddOperationTransformer<GenerateStreamOperationTransformer>());
+        builder.AddValidatedOptions<AnswerCacheOptions>(AnswerCacheOptions.Section);
+        builder.Services.AddSingleton<AnswerCache>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
@@ -99,6 +104,11 @@ public static class GenerationApi
         {
             response.Headers[ProviderHeader] = provider;
             response.Headers[UpstreamModelHeader] = upstreamModel;
+        }
+
+        if (result.AnswerCacheHit is { } hit)
+        {
+            response.Headers[AnswerCacheHeader] = hit ? "hit" : "miss";
         }
 
         return TypedResults.Ok(result.Response);

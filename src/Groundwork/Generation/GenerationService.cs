@@ -15,7 +15,7 @@ namespace Groundwork.Generation;
 /// </summary>
 public sealed class GenerationService(
     ModelRegistry models, ChunkSearch search, MeteredChat metered, TokenBudgets budgets, IOptions<SearchOptions> searchOptions,
-    IOptions<GenerationOptions> generationOptions, GenerationMetrics metrics, ILogger<GenerationStream> streamLogger)
+    IOptions<GenerationOptions> generationOptions, AnswerCache answers, GenerationMetrics metrics, ILogger<GenerationStream> streamLogger)
 {
     public const int PassageCount = 5;
     private const int SnippetLength = 240;
@@ -23,6 +23,8 @@ public sealed class GenerationService(
     /// <exception cref="BudgetExceededException">The call's worst case does not fit in the caller's token budgets.</exception>
     public async Task<GenerationResult> GenerateAsync(GenerateRequest request, Caller caller, CancellationToken cancellationToken)
     {
+        // Read before retrieval: a document changed meanwhile must keep this answer out of the cache.
+        var documentsVersion = answers.DocumentsVersion(caller.TenantId);
         var (chatClient, chunks) = await RetrieveAsync(request, caller, cancellationToken);
         if (chunks is null)
         {
@@ -33,8 +35,9 @@ public sealed class GenerationService(
                 await budgets.StatusAsync(caller, cancellationToken));
         }
 
-        var (response, budgetStatus) = await metered.GetResponseAsync(
-            caller, request.Model, chatClient, Prompt(request, chunks), Options(request), cancellationToken);
+        var answerKey = answers.KeyFor(caller.TenantId, request, searchOptions.Value.GenerateMode, chunks, documentsVersion);
+        var ((response, budgetStatus), cacheHit) = await answers.GetOrAnswerAsync(answerKey, caller, request.Model, token => metered.GetResponseAsync(
+            caller, request.Model, chatClient, Prompt(request, chunks), Options(request), token), cancellationToken);
 
         var text = response.Text;
         var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
@@ -53,7 +56,7 @@ public sealed class GenerationService(
                 citations,
                 unmatched,
                 new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion)),
-            budgetStatus);
+            budgetStatus, cacheHit);
     }
 
     /// <summary>
@@ -146,5 +149,8 @@ public sealed class GenerationService(
         text.Length <= SnippetLength ? text : string.Concat(text.AsSpan(0, SnippetLength).TrimEnd(), "…");
 }
 
-/// <summary>An answer and where the caller's token budgets stand after it (empty when none applies), for the response headers.</summary>
-public sealed record GenerationResult(GenerateResponse Response, IReadOnlyList<BudgetStatus> Budgets);
+/// <summary>
+/// An answer and where the caller's token budgets stand after it (empty when none applies), for the response headers;
+/// whether it came from the answer cache (null when the call was not cacheable).
+/// </summary>
+public sealed record GenerationResult(GenerateResponse Response, IReadOnlyList<BudgetStatus> Budgets, bool? AnswerCacheHit = null);

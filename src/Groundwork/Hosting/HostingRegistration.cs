@@ -12,7 +12,7 @@ public static class HostingRegistration
 {
     public const string ReadyTag = "ready";
 
-    /// <summary>Cross-cutting services: JSON conventions, problem details, exception mapping, OpenAPI, health checks, CORS.</summary>
+    /// <summary>Cross-cutting services: JSON conventions, problem details, exception mapping, OpenAPI, health checks, the cache, CORS.</summary>
     public static IHostApplicationBuilder AddGroundworkDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -44,6 +44,7 @@ public static class HostingRegistration
             options.AddDocumentTransformer<RequestExampleDocumentTransformer>();
         });
         builder.Services.AddHealthChecks();
+        builder.AddCaching();
         builder.AddValidatedOptions<CorsSettings>(CorsSettings.Section);
         builder.Services.AddCors();
         builder.Services.AddOptions<CorsOptions>().Configure<IOptions<CorsSettings>>((options, settings) =>

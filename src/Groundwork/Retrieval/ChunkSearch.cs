@@ -84,7 +84,7 @@ public sealed class SearchOptions
 /// Every result then gets its relevance, and those below the bar are dropped (ordering stays by score).
 /// </summary>
 public sealed class ChunkSearch(
-    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    QueryEmbeddingCache queryEmbeddings,
     IRetrievalStore store,
     IOptions<SearchOptions> options)
 {
@@ -100,7 +100,7 @@ public sealed class ChunkSearch(
             ? null
             : Task.Run(() => store.SearchByWordsAsync(tenantId, query, candidates, fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition,
                 cancellationToken), cancellationToken);
-        var embedding = await embedder.GenerateVectorAsync(query, cancellationToken: cancellationToken);
+        var embedding = await queryEmbeddings.EmbedAsync(tenantId, query, cancellationToken);
         var byMeaning = mode == SearchMode.Keyword ? [] : await store.SearchByMeaningAsync(tenantId, embedding, candidates, condition, cancellationToken);
         var ranked = mode switch
         {

@@ -1,5 +1,6 @@
 using Groundwork.Hosting;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Caching.Hybrid;
 
 namespace Groundwork.Retrieval;
 
@@ -17,6 +18,9 @@ public static class RetrievalRegistration
         builder.Services.AddSingleton<IRetrievalStore, SqliteRetrievalStore>();
         builder.AddValidatedOptions<SearchOptions>(SearchOptions.Section);
         builder.Services.AddSingleton<ChunkSearch>();
+        builder.AddValidatedOptions<QueryEmbeddingCacheOptions>(QueryEmbeddingCacheOptions.Section);
+        builder.Services.AddSingleton<QueryEmbeddingCache>();
+        builder.Services.AddSingleton<IHybridCacheSerializer<CachedQueryEmbedding>, CachedQueryEmbeddingSerializer>();
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddDocumentTransformer<SearchFilterSchemaTransformer>());
         builder.Services.AddHealthChecks().AddCheck<ChunkIndexHealthCheck>("vector_index", tags: [HostingRegistration.ReadyTag]);
         return builder;

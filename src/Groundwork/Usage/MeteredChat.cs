@@ -22,7 +22,7 @@ public sealed record MeteredResponse(ChatResponse Response, IReadOnlyList<Budget
 /// the OpenAI-compatible endpoint are to use <see cref="ReserveAsync"/> and <see cref="MeteredCall.CompleteAsync"/> around their
 /// stream the same way, settling on its final usage update.
 /// </remarks>
-public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estimator, TokenBudgets budgets, UsageRecorder recorder)
+public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estimator, TokenBudgets budgets, UsageRecorder recorder, TimeProvider clock)
 {
     public async Task<MeteredResponse> GetResponseAsync(
         Caller caller, string model, IChatClient client, IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
@@ -53,6 +53,13 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
         var reservation = await budgets.ReserveAsync(caller, () => texts.Sum(text => (long)Encoding.UTF8.GetByteCount(text) + 2), cancellationToken);
         return new MeteredCall(caller, model, reservation, recorder);
     }
+
+    /// <summary>Records an answer served from the answer cache: no model call, no reservation, status <c>cached</c> and 0 tokens.</summary>
+    public ValueTask RecordCachedAsync(Caller caller, string model) => recorder.RecordAsync(new UsageRecordEntity
+    {
+        TenantId = caller.TenantId, UserId = caller.UserId, KeyId = caller.KeyId, Model = model, Status = "cached",
+        At = clock.GetUtcNow().UtcDateTime,
+    });
 
     /// <summary>The most a model may write when a call sets no max_tokens (/generate always sets it).</summary>
     public const int MaxTokensWhenUnset = 8192;

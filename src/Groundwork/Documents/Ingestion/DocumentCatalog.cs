@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Groundwork.Documents.Extraction;
+using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Retrieval;
 using Microsoft.EntityFrameworkCore;
@@ -29,6 +30,7 @@ public sealed class DocumentCatalog(
     IngestionSignals signals,
     IRetrievalStore chunks,
     TimeProvider clock,
+    DocumentChanges changes,
     ILogger<DocumentCatalog> logger)
 {
     // One process owns the database, so one lock makes "is it a duplicate? if not, queue it" atomic.
@@ -170,6 +172,7 @@ public sealed class DocumentCatalog(
         }
 
         await chunks.ForgetAsync(tenantId, chunkIds);
+        await changes.ChangedAsync(tenantId, [documentId]);
         signals.Settled(documentId);
         return true;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Groundwork.Documents.Extraction;
+using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Retrieval;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,7 @@ public sealed class IngestionWorker(
     IngestionSignals signals,
     IOptions<IngestionOptions> options,
     TimeProvider clock,
+    DocumentChanges changes,
     ILogger<IngestionWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(30);
@@ -178,6 +180,7 @@ public sealed class IngestionWorker(
         var completed = new List<(DocumentWork Work, List<ChunkEntity> Chunks)>(finished.Count);
         var replacedDocuments = new List<long>();
         var replacedChunks = new List<(long TenantId, IReadOnlyList<long> ChunkIds)>();
+        var replacedByTenant = new List<(long TenantId, IReadOnlyList<long> DocumentIds)>();
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
@@ -232,6 +235,7 @@ public sealed class IngestionWorker(
                         replacedChunks.Add((work.TenantId, await store.DeleteChunksOfAsync(db, work.TenantId, older, cancellationToken)));
                         await db.Documents.Where(d => d.TenantId == work.TenantId && older.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
                         replacedDocuments.AddRange(older);
+                        replacedByTenant.Add((work.TenantId, older));
                     }
                 }
             }
@@ -260,6 +264,11 @@ public sealed class IngestionWorker(
         foreach (var (tenantId, chunkIds) in replacedChunks)
         {
             await store.ForgetAsync(tenantId, chunkIds);
+        }
+
+        foreach (var (tenantId, documentIds) in replacedByTenant)
+        {
+            await changes.ChangedAsync(tenantId, documentIds);
         }
 
         var added = completed.Sum(c => c.Chunks.Count);
