@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Groundwork.Models;
 using Microsoft.Extensions.Options;
 
 namespace Groundwork.Embeddings;
@@ -11,7 +12,10 @@ public sealed class EmbeddingOptions
     public const string OpenAiProvider = "openai";
     public const string DefaultOpenAiModel = "text-embedding-3-small";
 
-    /// <summary><c>local</c> (all-MiniLM-L6-v2 in process, the default) or <c>openai</c> (needs <c>OPENAI_API_KEY</c>).</summary>
+    /// <summary>
+    /// <c>local</c> (all-MiniLM-L6-v2 in process, the default), <c>openai</c> (the built-in provider: <c>OPENAI_API_KEY</c>),
+    /// <c>ollama</c>, or the name of an <c>openai</c> or <c>ollama</c> provider of the <c>Providers</c> section.
+    /// </summary>
     public string Provider { get; set; } = LocalProvider;
 
     /// <summary>The OpenAI embedding model, <see cref="DefaultOpenAiModel"/> if unset; with <c>local</c> it can only be all-MiniLM-L6-v2.</summary>
@@ -32,22 +36,19 @@ public sealed class EmbeddingOptions
     [Range(256, 10_000_000, ErrorMessage = "Embeddings__MaxRequestTokens must be between 256 and 10000000.")]
     public int MaxRequestTokens { get; set; } = 8_192;
 
-    public bool IsOpenAi => string.Equals(Provider, OpenAiProvider, StringComparison.OrdinalIgnoreCase);
+    public bool IsLocal => string.Equals(Provider, LocalProvider, StringComparison.OrdinalIgnoreCase);
 
-    public string OpenAiModel => string.IsNullOrWhiteSpace(Model) ? DefaultOpenAiModel : Model;
+    /// <summary>The upstream model: <see cref="Model"/>, or <see cref="DefaultOpenAiModel"/> for an OpenAI provider.</summary>
+    public string UpstreamModel => string.IsNullOrWhiteSpace(Model) ? DefaultOpenAiModel : Model;
 }
 
-/// <summary>The rules that span settings, and the OpenAI key and address that live outside the section.</summary>
-internal sealed class EmbeddingOptionsValidator(IConfiguration configuration) : IValidateOptions<EmbeddingOptions>
+/// <summary>The rules that span settings, and the provider the embeddings use (from the <c>Providers</c> section or a built-in one).</summary>
+internal sealed class EmbeddingOptionsValidator(IConfiguration configuration, IOptions<ProvidersOptions> providers) : IValidateOptions<EmbeddingOptions>
 {
-    public const string ApiKeySetting = "OPENAI_API_KEY";
-    public const string BaseUrlSetting = "OPENAI_BASE_URL";
-    public static readonly Uri DefaultBaseUrl = new("https://api.openai.com/v1");
-
     public ValidateOptionsResult Validate(string? name, EmbeddingOptions options)
     {
         var failures = new List<string>();
-        if (string.Equals(options.Provider, EmbeddingOptions.LocalProvider, StringComparison.OrdinalIgnoreCase))
+        if (options.IsLocal)
         {
             if (options.Model is { } model && !string.Equals(model, LocalMiniLmEmbeddingGenerator.ModelId, StringComparison.OrdinalIgnoreCase))
             {
@@ -58,27 +59,30 @@ internal sealed class EmbeddingOptionsValidator(IConfiguration configuration) : 
             {
                 failures.Add($"Embeddings__Dimensions is {dimensions}, but the local model has {LocalMiniLmEmbeddingGenerator.Dimensions}; unset it.");
             }
-        }
-        else if (options.IsOpenAi)
-        {
-            if (string.IsNullOrWhiteSpace(configuration[ApiKeySetting]))
-            {
-                failures.Add($"{ApiKeySetting} must be set when Embeddings__Provider is openai.");
-            }
 
-            if (configuration[BaseUrlSetting] is { Length: > 0 } baseUrl && !TryParseBaseUrl(baseUrl, out _))
-            {
-                failures.Add($"{BaseUrlSetting} must be an absolute http or https URL, not '{baseUrl}'.");
-            }
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        // The providers' own settings are checked by their validator; here only the one the embeddings name.
+        var catalog = ProviderCatalog.Resolve(providers.Value, configuration, []);
+        if (!catalog.TryGetValue(options.Provider, out var provider) || provider.Type is not (ModelProvider.OpenAI or ModelProvider.Ollama))
+        {
+            var usable = catalog.Values.Where(p => p.Type is ModelProvider.OpenAI or ModelProvider.Ollama).Select(p => p.Name).Order(StringComparer.Ordinal);
+            failures.Add($"Embeddings__Provider must be local or an openai or ollama provider ({string.Join(", ", usable)}), not '{options.Provider}'.");
         }
         else
         {
-            failures.Add($"Embeddings__Provider must be local or openai, not '{options.Provider}'.");
+            if (provider.MissingKeyReason is { } missing)
+            {
+                failures.Add($"Embeddings__Provider is '{provider.Name}', which is not configured: {missing}.");
+            }
+
+            if (provider.Type == ModelProvider.Ollama && string.IsNullOrWhiteSpace(options.Model))
+            {
+                failures.Add($"Embeddings__Model must name the Ollama embedding model to use (e.g. nomic-embed-text).");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    public static bool TryParseBaseUrl(string value, out Uri url) =>
-        Uri.TryCreate(value, UriKind.Absolute, out url!) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
 }

@@ -1,9 +1,10 @@
 using Groundwork.Hosting;
-using System.ClientModel;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using OpenAI;
+using Groundwork.Models;
+using Polly.CircuitBreaker;
+using Polly.Registry;
 
 namespace Groundwork.Embeddings;
 
@@ -17,6 +18,7 @@ public static class EmbeddingsRegistration
     /// </summary>
     public static IHostApplicationBuilder AddEmbeddings(this IHostApplicationBuilder builder)
     {
+        builder.AddProviders();
         builder.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingOptionsValidator>();
 
@@ -31,23 +33,25 @@ public static class EmbeddingsRegistration
     private static IEmbeddingGenerator<string, Embedding<float>> CreateGenerator(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
-        if (!options.IsOpenAi)
+        if (options.IsLocal)
         {
             return new LocalMiniLmEmbeddingGenerator(options.IntraOpThreads);
         }
 
-        var configuration = services.GetRequiredService<IConfiguration>();
-        var key = configuration[EmbeddingOptionsValidator.ApiKeySetting]!;
-        var endpoint = configuration[EmbeddingOptionsValidator.BaseUrlSetting] is { Length: > 0 } baseUrl
-            && EmbeddingOptionsValidator.TryParseBaseUrl(baseUrl, out var url) ? url : EmbeddingOptionsValidator.DefaultBaseUrl;
-        var clientOptions = new OpenAIClientOptions
-        {
-            Endpoint = endpoint,
-            // Per-request SDK logging costs CPU on the hot path and could log document text.
-            ClientLoggingOptions = new System.ClientModel.Primitives.ClientLoggingOptions { EnableLogging = false },
-        };
-        return new OpenAIClient(new ApiKeyCredential(key), clientOptions)
-            .GetEmbeddingClient(options.OpenAiModel)
-            .AsIEmbeddingGenerator(options.Dimensions);
+        var resilience = services.GetRequiredService<IOptions<ResilienceOptions>>().Value;
+        var providers = services.GetRequiredService<IOptions<ProvidersOptions>>().Value;
+        var provider = ProviderCatalog.Resolve(providers, services.GetRequiredService<IConfiguration>(), [])[options.Provider];
+        var model = options.UpstreamModel;
+        var label = $"{provider.Name}/{model}";
+        var circuit = new CircuitBreakerStateProvider();
+        var pipeline = services.GetRequiredService<ResiliencePipelineRegistry<string>>().GetOrAddPipeline($"embeddings:{label}", builder =>
+            TargetPipeline.Configure(builder, resilience, providers, circuit, services.GetRequiredService<TimeProvider>(),
+                kind => services.GetRequiredService<RoutingMetrics>().Retry(new AnsweredBy(provider.Name, model), kind)));
+        var (timeout, setting) = providers.TimeoutSeconds is { } old
+            ? (TimeSpan.FromSeconds(old), $"{ProvidersOptions.Section}__TimeoutSeconds")
+            : (TimeSpan.FromSeconds(resilience.TotalSeconds), $"{ResilienceOptions.Section}__TotalSeconds");
+        var upstream = services.GetRequiredService<ProviderClients>()
+            .CreateEmbeddingGenerator(provider, model, options.Dimensions, TimeSpan.FromSeconds(resilience.ConnectSeconds));
+        return new ResilientEmbeddingGenerator(upstream, label, pipeline, timeout, setting);
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
-using Polly.Retry;
 
 namespace Groundwork.Models;
 
@@ -48,7 +47,7 @@ public sealed class ModelRegistry
                 {
                     var circuit = new CircuitBreakerStateProvider();
                     var pipeline = pipelines.GetOrAddPipeline($"{provider.Name}/{upstreamModel}", builder =>
-                        Configure(builder, resilience.Value, providers.Value, circuit, clock, kind => metrics.Retry(answeredBy, kind)));
+                        TargetPipeline.Configure(builder, resilience.Value, providers.Value, circuit, clock, kind => metrics.Retry(answeredBy, kind)));
                     breakers[answeredBy] = breaker = (pipeline, circuit);
                 }
 
@@ -87,49 +86,6 @@ public sealed class ModelRegistry
 
     /// <summary>The routed client of <paramref name="name"/>, usable or not (for tests and diagnostics).</summary>
     public RoutedChatClient RouteOf(string name) => _entries[name].Client;
-
-    private static void Configure(
-        ResiliencePipelineBuilder builder, ResilienceOptions resilience, ProvidersOptions legacy, CircuitBreakerStateProvider circuit, TimeProvider clock,
-        Action<UpstreamFailureKind> onRetry)
-    {
-        builder.TimeProvider = clock;
-        var maxRetries = legacy.MaxRetries ?? resilience.MaxRetries;
-        var longestRetryAfter = TimeSpan.FromSeconds(resilience.MaxRetryAfterSeconds);
-        if (maxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = maxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(resilience.RetryDelayMs),
-                MaxDelay = TimeSpan.FromSeconds(30),
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } exception && UpstreamFailures.Classify(exception) is { CanRetry: true } failure
-                    && (failure.RetryAfter is null || failure.RetryAfter <= longestRetryAfter)),
-                DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } exception ? UpstreamFailures.Classify(exception)?.RetryAfter : null),
-                OnRetry = args =>
-                {
-                    onRetry(args.Outcome.Exception is { } exception && UpstreamFailures.Classify(exception) is { } failure
-                        ? failure.Kind : UpstreamFailureKind.ServerError);
-                    return default;
-                },
-            });
-        }
-
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            FailureRatio = resilience.BreakerFailureRatio,
-            MinimumThroughput = resilience.BreakerMinimumThroughput,
-            SamplingDuration = TimeSpan.FromSeconds(resilience.BreakerSamplingSeconds),
-            BreakDuration = TimeSpan.FromSeconds(resilience.BreakerBreakSeconds),
-            StateProvider = circuit,
-            // A rejected request says nothing about the target's health, and a skipped one was never made.
-            ShouldHandle = args => ValueTask.FromResult(
-                args.Outcome.Exception is { } exception && UpstreamFailures.Classify(exception) is { Kind: not (UpstreamFailureKind.Rejected or UpstreamFailureKind.Unavailable) }),
-        });
-    }
 
     private static TargetLimits Limits(
         string model, int index, ModelDefinition definition, TargetDefinition target, ResilienceOptions defaults, ProvidersOptions legacy)

@@ -8,12 +8,16 @@ namespace Groundwork.Models;
 
 public static class ModelsRegistration
 {
-    public static IHostApplicationBuilder AddModels(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The providers, their resilience settings and SDK clients, shared by the chat models and the embedding model;
+    /// registered once whichever feature asks first.
+    /// </summary>
+    public static IHostApplicationBuilder AddProviders(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ModelsOptions>()
-            .Configure(options => builder.Configuration.GetSection(ModelsOptions.Section).Bind(options.Models))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ModelsOptions>, ModelsOptionsValidator>();
+        if (builder.Services.Any(service => service.ServiceType == typeof(ProviderClients)))
+        {
+            return builder;
+        }
 
         // The section holds named providers beside two plain settings kept from before.
         builder.Services.AddOptions<ProvidersOptions>()
@@ -22,11 +26,22 @@ public static class ModelsRegistration
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>();
         builder.AddValidatedOptions<ResilienceOptions>(ResilienceOptions.Section);
-
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
         builder.Services.AddResiliencePipelineRegistry<string>();
         builder.Services.AddSingleton<RoutingMetrics>();
         builder.Services.AddSingleton<ProviderClients>();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddModels(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ModelsOptions>()
+            .Configure(options => builder.Configuration.GetSection(ModelsOptions.Section).Bind(options.Models))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ModelsOptions>, ModelsOptionsValidator>();
+
+        builder.AddProviders();
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddExceptionHandler<UpstreamExceptionHandler>();
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddSchemaTransformer<ConfiguredModelSchemaTransformer>());

@@ -32,6 +32,20 @@ public sealed class ProviderClients(IServiceProvider services) : IDisposable
         };
     }
 
+    /// <summary>An embedding generator of an <c>openai</c> or <c>ollama</c> provider.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(
+        ResolvedProvider provider, string model, int? dimensions, TimeSpan connectTimeout)
+    {
+        var handler = HandlerFor(provider, connectTimeout);
+        return provider.Type switch
+        {
+            ModelProvider.OpenAI => Own(new OpenAIClient(new ApiKeyCredential(provider.ApiKey!), OpenAiOptions(provider, handler))
+                .GetEmbeddingClient(model).AsIEmbeddingGenerator(dimensions)),
+            ModelProvider.Ollama => Own(new OllamaApiClient(HttpClientFor(handler, provider.BaseUrl!), model)),
+            _ => throw new InvalidOperationException($"Provider '{provider.Name}' ({provider.Type}) has no embeddings."),
+        };
+    }
+
     public void Dispose()
     {
         foreach (var owned in _owned)

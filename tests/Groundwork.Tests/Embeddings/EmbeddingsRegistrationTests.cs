@@ -17,7 +17,7 @@ public sealed class EmbeddingsRegistrationTests
 
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
-        Assert.Contains("Embeddings__Provider must be local or openai", exception.Message);
+        Assert.Contains("Embeddings__Provider must be local or an openai or ollama provider (ollama, openai), not 'bogus'", exception.Message);
     }
 
     [Fact]
