@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -28,6 +29,7 @@ public sealed class DocumentCatalog(
     GroundworkDbContext db,
     IngestionSignals signals,
     IRetrievalStore chunks,
+    IngestionMetrics metrics,
     TimeProvider clock,
     ILogger<DocumentCatalog> logger)
 {
@@ -45,6 +47,7 @@ public sealed class DocumentCatalog(
     {
         var accepted = new List<AcceptedDocument>(documents.Count);
         var queued = new List<DocumentEntity>();
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } upload ? upload.Id : null;
         await IntakeLock.WaitAsync(cancellationToken);
         try
         {
@@ -81,6 +84,7 @@ public sealed class DocumentCatalog(
                     CreatedAt = request.CreatedAt?.UtcDateTime ?? now,
                     UploadedAt = now,
                     UpdatedAt = now,
+                    TraceParent = failure is null ? traceParent : null,
                 };
                 db.Documents.Add(document);
                 if (failure is null)
@@ -101,6 +105,7 @@ public sealed class DocumentCatalog(
 
         if (queued.Count > 0)
         {
+            metrics.Queued(queued.Count);
             signals.WorkQueued();
         }
 
