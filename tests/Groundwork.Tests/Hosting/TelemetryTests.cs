@@ -138,6 +138,23 @@ public sealed class TelemetryTests
             value => value.Contains("laptop", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task RecordContentPutsTheSearchQueryIntoTheSearchSpans()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var spans = new SpanRecorder();
+        var generated = spans.WhenEnded(span => span.Kind == ActivityKind.Server && span.DisplayName.TrimEnd('/') == "POST /generate");
+        await using var app = new GroundworkApp(new Dictionary<string, string?> { ["Telemetry:RecordContent"] = "true" }, configureServices: spans.AddTo);
+        await app.AddDocumentAsync("Employee handbook", HandbookText);
+
+        await app.GenerateAsync(new { text = Question, model = "local" });
+
+        var server = await generated.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        var searches = spans.Exported.Where(span => span.TraceId == server.TraceId && span.Source.Name == "Groundwork.Retrieval").ToList();
+        Assert.Equal(2, searches.Count);
+        Assert.All(searches, span => Assert.Equal(Question, span.GetTagItem("groundwork.search.query")));
+    }
+
     private static IEnumerable<string> Attributes(Activity span) =>
         span.TagObjects.Select(tag => Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? "")
             .Concat(span.Events.SelectMany(e => e.Tags.Select(tag => Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? "")))
