@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -27,7 +26,7 @@ public static class TelemetryRegistration
         builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
         // Every log line carries the trace and span id of the request it belongs to (as a scope the console prints).
         builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        builder.Services.Configure<SimpleConsoleFormatterOptions>(options => options.IncludeScopes = true);
+        builder.Logging.AddSimpleConsole(options => options.IncludeScopes = true);
 
         // Read here as well as validated: whether OpenTelemetry is registered at all is decided before the host is built.
         if (builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() is { Enabled: false })
