@@ -19,6 +19,7 @@
 #   --systems LIST               which systems, in order (fastapi,flask,groundwork)
 #   --wrk-threads N              wrk threads (2)
 #   --wrk-timeout S              wrk request timeout (5)
+#   --telemetry on|off           Groundwork with OpenTelemetry (on) or Telemetry:Enabled=false (off) (on)
 #   --no-docs                    full run without updating docs/benchmarks.md and the chart
 #   --no-install, --no-build     skip the Debian package check / the Release build
 #
@@ -31,12 +32,12 @@ py=/usr/bin/python3
 began=$(date +%s.%N)
 
 smoke=0; results_dir=""; duration=""; warmup=""; connections="64,256"; chat_ms=100; embedding_ms=10; chunks=""
-systems="fastapi,flask,groundwork"; wrk_threads=2; wrk_timeout=5; docs=1; install=1; build=1
+systems="fastapi,flask,groundwork"; wrk_threads=2; wrk_timeout=5; docs=1; install=1; build=1; telemetry=on
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --results-dir|--duration|--warmup|--connections|--chat-latency-ms|--embedding-latency-ms|--chunks|--systems|\
-    --wrk-threads|--wrk-timeout)
+    --wrk-threads|--wrk-timeout|--telemetry)
       [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; exit 2; } ;;
   esac
   case "$1" in
@@ -51,6 +52,7 @@ while [ $# -gt 0 ]; do
     --systems) systems="$2"; shift ;;
     --wrk-threads) wrk_threads="$2"; shift ;;
     --wrk-timeout) wrk_timeout="$2"; shift ;;
+    --telemetry) telemetry="$2"; shift ;;
     --no-docs) docs=0 ;;
     --no-install) install=0 ;;
     --no-build) build=0 ;;
@@ -67,6 +69,7 @@ fi
 for number in "$duration" "$warmup" "$chat_ms" "$embedding_ms" "$chunks" "$wrk_threads" "$wrk_timeout" ${connections//,/ }; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 2; }
 done
+case "$telemetry" in on|off) ;; *) echo "run.sh: --telemetry is on or off, not '$telemetry'" >&2; exit 2 ;; esac
 for system in ${systems//,/ }; do
   case "$system" in fastapi|flask|groundwork) ;; *) echo "run.sh: unknown system '$system'" >&2; exit 2 ;; esac
 done
@@ -176,6 +179,7 @@ chunks=$chunks
 systems=$systems
 wrk_threads=$wrk_threads
 wrk_timeout=$wrk_timeout
+telemetry=$telemetry
 request_body_file=$body_file
 EOF
 
@@ -272,6 +276,7 @@ measure() { # SYSTEM LABEL ENVIRONMENT COMMAND...
 
 # --- the systems ---------------------------------------------------------------------------------------------------
 python_env="PYTHONDONTWRITEBYTECODE=1 PYTHONNOUSERSITE=1 UPSTREAM_URL=$upstream OPENAI_API_KEY=bench"
+case "$telemetry" in on|off) ;; *) echo "run.sh: --telemetry is on or off, not '$telemetry'" >&2; exit 2 ;; esac
 for system in ${systems//,/ }; do
   case "$system" in
     fastapi)
@@ -290,7 +295,7 @@ for system in ${systems//,/ }; do
       measure groundwork "Groundwork (ASP.NET Core, one process)" \
         "OPENAI_API_KEY=bench OPENAI_BASE_URL=$upstream Logging__LogLevel__Default=Warning" \
         dotnet "$groundwork_dll" --urls http://127.0.0.1:@PORT@ "--Storage:Path=$storage" \
-        --Embeddings:Provider=openai --Search:MinRelevance=0 ;;
+        --Embeddings:Provider=openai --Search:MinRelevance=0 "--Telemetry:Enabled=$([ "$telemetry" = on ] && echo true || echo false)" ;;
   esac
 done
 stop_group "$fake_pid"

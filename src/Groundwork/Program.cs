@@ -16,6 +16,7 @@ using Groundwork.Users;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddGroundworkDefaults();
+builder.AddTelemetry();
 builder.AddInfrastructure();
 builder.AddAuth();
 builder.AddAudit();

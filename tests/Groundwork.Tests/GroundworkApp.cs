@@ -23,9 +23,12 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDataPath;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public GroundworkApp(IDictionary<string, string?>? settings = null, string? dataPath = null)
+    /// <param name="configureServices">Changes to the service's registrations, applied after its own (an in-memory trace exporter, say).</param>
+    public GroundworkApp(IDictionary<string, string?>? settings = null, string? dataPath = null, Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         _ownsDataPath = dataPath is null;
         DataPath = dataPath ?? Path.Combine(Path.GetTempPath(), "groundwork-tests", Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>
@@ -108,14 +111,11 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
-        if (TestServices is { } configure)
+        if (_configureServices is not null)
         {
-            builder.ConfigureServices(configure);
+            builder.ConfigureServices(_configureServices);
         }
     }
-
-    /// <summary>Replaces services after the app's own registrations, to reach a state the real parts cannot be driven into (time passing).</summary>
-    public Action<IServiceCollection>? TestServices { get; init; }
 
     public override async ValueTask DisposeAsync()
     {

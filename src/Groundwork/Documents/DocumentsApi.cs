@@ -32,6 +32,7 @@ public static class DocumentsApi
         });
         builder.AddValidatedOptions<IngestionOptions>(IngestionOptions.Section);
         builder.Services.AddSingleton<IngestionSignals>();
+        builder.Services.AddSingleton<IngestionMetrics>();
         builder.Services.AddScoped<DocumentCatalog>();
         builder.Services.AddHostedService<ContentHashBackfill>();
         builder.Services.AddHostedService<IngestionWorker>();

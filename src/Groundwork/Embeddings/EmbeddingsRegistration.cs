@@ -10,6 +10,9 @@ namespace Groundwork.Embeddings;
 
 public static class EmbeddingsRegistration
 {
+    /// <summary>The activity source and meter of embedding calls (GenAI semantic conventions, from Microsoft.Extensions.AI).</summary>
+    public const string TelemetrySource = "Groundwork.Embeddings";
+
     /// <summary>
     /// Registers the singleton <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> chosen by <c>Embeddings:Provider</c>,
     /// with OpenTelemetry, the readiness check <see cref="EmbeddingModelHealthCheck"/> (tag <c>ready</c>)
@@ -22,7 +25,12 @@ public static class EmbeddingsRegistration
         builder.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingOptionsValidator>();
 
-        builder.Services.AddEmbeddingGenerator(CreateGenerator).UseOpenTelemetry();
+        builder.Services.AddEmbeddingGenerator(CreateGenerator).Use((inner, services) =>
+            new OpenTelemetryEmbeddingGenerator<string, Embedding<float>>(
+                inner, services.GetService<ILoggerFactory>()?.CreateLogger<OpenTelemetryEmbeddingGenerator<string, Embedding<float>>>(), TelemetrySource)
+            {
+                EnableSensitiveData = services.GetRequiredService<IOptions<TelemetryOptions>>().Value.RecordContent,
+            });
         builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddSchemaTransformer<EmbeddingsSchemaTransformer>());
 
         builder.Services.AddHealthChecks()

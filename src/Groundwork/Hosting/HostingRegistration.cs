@@ -71,7 +71,10 @@ public static class HostingRegistration
         return app;
     }
 
-    /// <summary>Health probes, the OpenAPI document and the interactive docs page: the only endpoints without a key.</summary>
+    /// <summary>
+    /// Health probes, the OpenAPI document and the interactive docs page (the only endpoints without a key), and
+    /// <c>/metrics</c> (<see cref="TelemetryRegistration.MapMetrics"/>).
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
@@ -83,6 +86,7 @@ public static class HostingRegistration
         }).ExcludeFromDescription().AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", options => options.WithTitle("Groundwork API")).AllowAnonymous();
+        app.MapMetrics();
         return app;
     }
 

@@ -64,6 +64,13 @@ public sealed class DocumentEntity
     public DateTime CreatedAt { get; set; }
     public DateTime UploadedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>
+    /// The W3C trace context (<c>traceparent</c>) of the request that queued the document, so that the ingestion span
+    /// that processes it links back to that request's trace; null when the request had none.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     public List<ChunkEntity> Chunks { get; set; } = [];
 }
 

@@ -34,6 +34,7 @@ public sealed class GroundworkDbContext(DbContextOptions<GroundworkDbContext> op
             document.Property(d => d.ContentType).HasMaxLength(100);
             document.Property(d => d.DeclaredContentType).HasMaxLength(200);
             document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            document.Property(d => d.TraceParent).HasMaxLength(55);
             document.HasIndex(d => new { d.TenantId, d.ExternalId, d.ContentHash });
             document.HasIndex(d => new { d.TenantId, d.ContentHash });
             // Unique, and what the next intake position is read from (max over it is one index step).

@@ -1,3 +1,4 @@
+using Groundwork.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -17,11 +18,12 @@ public sealed class ModelRegistry
 
     public ModelRegistry(
         IOptions<ModelsOptions> models, IOptions<ProvidersOptions> providers, IOptions<ResilienceOptions> resilience, IConfiguration configuration,
-        ProviderClients clients, ResiliencePipelineRegistry<string> pipelines, RoutingMetrics metrics, TimeProvider clock)
+        IOptions<TelemetryOptions> telemetry, ProviderClients clients, ResiliencePipelineRegistry<string> pipelines, RoutingMetrics metrics,
+        TimeProvider clock)
     {
         // The settings were checked at start-up (ProvidersOptionsValidator, ModelsOptionsValidator).
         var catalog = ProviderCatalog.Resolve(providers.Value, configuration, []);
-        var recordContent = configuration.GetValue<bool>("Telemetry:RecordContent");
+        var recordContent = telemetry.Value.RecordContent;
         var breakers = new Dictionary<AnsweredBy, (ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit)>();
         foreach (var (name, definition) in models.Value.Models.OrderBy(m => m.Key, StringComparer.Ordinal))
         {

@@ -1,14 +1,17 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Groundwork.Retrieval;
 
 /// <summary>Loads every tenant's <see cref="ChunkIndex"/> in the background at start-up, saves it periodically and on shutdown.</summary>
-public sealed class ChunkIndexHost(ChunkIndex index, ILogger<ChunkIndexHost> logger) : BackgroundService
+/// <remarks>It also publishes the index-size gauge (<see cref="RetrievalTelemetry"/>), from start-up on.</remarks>
+public sealed class ChunkIndexHost(ChunkIndex index, IMeterFactory meters, ILogger<ChunkIndexHost> logger) : BackgroundService
 {
     private static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        RetrievalTelemetry.AddIndexGauge(meters, index);
         await index.LoadAllAsync(stoppingToken);
         using var timer = new PeriodicTimer(SaveInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))

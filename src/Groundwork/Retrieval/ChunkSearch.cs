@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -86,7 +87,8 @@ public sealed class SearchOptions
 public sealed class ChunkSearch(
     QueryEmbeddingCache queryEmbeddings,
     IRetrievalStore store,
-    IOptions<SearchOptions> options)
+    IOptions<SearchOptions> options,
+    IOptions<TelemetryOptions> telemetry)
 {
     public async Task<IReadOnlyList<RetrievedChunk>> SearchAsync(long tenantId, string query, int topK, SearchMode mode, SearchFilter? filter,
         double minRelevance, CancellationToken cancellationToken)
@@ -98,10 +100,14 @@ public sealed class ChunkSearch(
         // The keyword side runs while the query is being embedded.
         var byWords = mode == SearchMode.Vector
             ? null
-            : Task.Run(() => store.SearchByWordsAsync(tenantId, query, candidates, fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition,
-                cancellationToken), cancellationToken);
+            : Task.Run(async () =>
+            {
+                using var span = RetrievalTelemetry.StartSearch("keyword_search", mode, candidates, query, telemetry.Value.RecordContent);
+                return RetrievalTelemetry.Found(span, await store.SearchByWordsAsync(tenantId, query, candidates,
+                    fillTo: mode == SearchMode.Hybrid ? topK : candidates, condition, cancellationToken));
+            }, cancellationToken);
         var embedding = await queryEmbeddings.EmbedAsync(tenantId, query, cancellationToken);
-        var byMeaning = mode == SearchMode.Keyword ? [] : await store.SearchByMeaningAsync(tenantId, embedding, candidates, condition, cancellationToken);
+        var byMeaning = mode == SearchMode.Keyword ? [] : await SearchByMeaningAsync(tenantId, query, embedding, candidates, mode, condition, cancellationToken);
         var ranked = mode switch
         {
             SearchMode.Vector => byMeaning,
@@ -150,6 +156,13 @@ public sealed class ChunkSearch(
         }
 
         return results;
+    }
+
+    private async Task<IReadOnlyList<VectorMatch>> SearchByMeaningAsync(long tenantId, string query, ReadOnlyMemory<float> embedding, int candidates,
+        SearchMode mode, SqlDocumentFilter? condition, CancellationToken cancellationToken)
+    {
+        using var span = RetrievalTelemetry.StartSearch("vector_search", mode, candidates, query, telemetry.Value.RecordContent);
+        return RetrievalTelemetry.Found(span, await store.SearchByMeaningAsync(tenantId, embedding, candidates, condition, cancellationToken));
     }
 
     private List<VectorMatch> Fuse(IReadOnlyList<VectorMatch> vector, IReadOnlyList<VectorMatch> keyword, int topK)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
@@ -49,10 +50,12 @@ public sealed class QueryEmbeddingCache(
         }
 
         var computed = new Computed();
-        var cached = await cache.GetOrCreateAsync(Key(tenantId, query), (Embedder: embedder, Query: query, Computed: computed),
+        var cached = await cache.GetOrCreateAsync(Key(tenantId, query), (Embedder: embedder, Query: query, Computed: computed, Parent: Activity.Current),
             static async (state, token) =>
             {
                 state.Computed.Happened = true;
+                // HybridCache runs the factory apart from the caller's flow: put the embedding span back under the request's.
+                Activity.Current ??= state.Parent;
                 var vector = await state.Embedder.GenerateVectorAsync(state.Query, cancellationToken: token);
                 return new CachedQueryEmbedding(vector.ToArray());
             }, _entry, cancellationToken: cancellationToken);

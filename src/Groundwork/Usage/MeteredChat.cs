@@ -22,7 +22,8 @@ public sealed record MeteredResponse(ChatResponse Response, IReadOnlyList<Budget
 /// the OpenAI-compatible endpoint are to use <see cref="ReserveAsync"/> and <see cref="MeteredCall.CompleteAsync"/> around their
 /// stream the same way, settling on its final usage update.
 /// </remarks>
-public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estimator, TokenBudgets budgets, UsageRecorder recorder, TimeProvider clock)
+public sealed class MeteredChat(
+    ModelRegistry models, PromptTokenEstimator estimator, TokenBudgets budgets, UsageRecorder recorder, UsageMetrics metrics, TimeProvider clock)
 {
     public async Task<MeteredResponse> GetResponseAsync(
         Caller caller, string model, IChatClient client, IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
@@ -40,7 +41,7 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
         var reservation = await budgets.ReserveAsync(
             caller, () => models.ProviderTypesOf(model).Max(type => estimator.WorstCase(type, messages, options.MaxOutputTokens ?? MaxTokensWhenUnset)),
             cancellationToken);
-        return new MeteredCall(caller, model, reservation, recorder);
+        return new MeteredCall(caller, model, reservation, recorder, metrics);
     }
 
     /// <summary>
@@ -51,7 +52,7 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
     public async Task<MeteredCall> ReserveEmbeddingAsync(Caller caller, string model, IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         var reservation = await budgets.ReserveAsync(caller, () => texts.Sum(text => (long)Encoding.UTF8.GetByteCount(text) + 2), cancellationToken);
-        return new MeteredCall(caller, model, reservation, recorder);
+        return new MeteredCall(caller, model, reservation, recorder, metrics);
     }
 
     /// <summary>Records an answer served from the answer cache: no model call, no reservation, status <c>cached</c> and 0 tokens.</summary>
@@ -66,7 +67,7 @@ public sealed class MeteredChat(ModelRegistry models, PromptTokenEstimator estim
 }
 
 /// <summary>One admitted model call: complete it with its usage, or fail it; disposing an unfinished one releases its reservation.</summary>
-public sealed class MeteredCall(Caller caller, string model, BudgetReservation reservation, UsageRecorder recorder) : IDisposable
+public sealed class MeteredCall(Caller caller, string model, BudgetReservation reservation, UsageRecorder recorder, UsageMetrics metrics) : IDisposable
 {
     private readonly long _started = Stopwatch.GetTimestamp();
 
@@ -101,6 +102,7 @@ public sealed class MeteredCall(Caller caller, string model, BudgetReservation r
         var completion = usage?.OutputTokenCount ?? 0;
         var total = usage?.TotalTokenCount ?? prompt + completion;
         reservation.Settle(total);
+        metrics.Tokens(model, prompt, completion);
         return RecordAsync("ok", prompt, completion, total);
     }
 

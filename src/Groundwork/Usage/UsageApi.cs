@@ -39,6 +39,7 @@ public static class UsageApi
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService(services => services.GetRequiredService<UsageRecorder>());
         builder.Services.AddSingleton<TokenBudgets>();
+        builder.Services.AddSingleton<UsageMetrics>();
         builder.Services.AddSingleton<MeteredChat>();
         builder.Services.AddExceptionHandler<BudgetExceededExceptionHandler>();
         return builder;

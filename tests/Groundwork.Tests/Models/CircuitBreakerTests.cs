@@ -61,6 +61,6 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
         }
 
         protected override GroundworkApp CreateApp(Dictionary<string, string?> settings) =>
-            new(settings) { TestServices = services => services.AddSingleton<TimeProvider>(Clock) };
+            new(settings, configureServices: services => services.AddSingleton<TimeProvider>(Clock));
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -29,6 +30,7 @@ public sealed class DocumentCatalog(
     GroundworkDbContext db,
     IngestionSignals signals,
     IRetrievalStore chunks,
+    IngestionMetrics metrics,
     TimeProvider clock,
     DocumentChanges changes,
     ILogger<DocumentCatalog> logger)
@@ -47,6 +49,7 @@ public sealed class DocumentCatalog(
     {
         var accepted = new List<AcceptedDocument>(documents.Count);
         var queued = new List<DocumentEntity>();
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } upload ? upload.Id : null;
         await IntakeLock.WaitAsync(cancellationToken);
         try
         {
@@ -83,6 +86,7 @@ public sealed class DocumentCatalog(
                     CreatedAt = request.CreatedAt?.UtcDateTime ?? now,
                     UploadedAt = now,
                     UpdatedAt = now,
+                    TraceParent = failure is null ? traceParent : null,
                 };
                 db.Documents.Add(document);
                 if (failure is null)
@@ -103,6 +107,7 @@ public sealed class DocumentCatalog(
 
         if (queued.Count > 0)
         {
+            metrics.Queued(queued.Count);
             signals.WorkQueued();
         }
 

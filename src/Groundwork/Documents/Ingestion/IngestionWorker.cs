@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Groundwork.Documents.Extraction;
 using Groundwork.Hosting;
@@ -22,6 +23,7 @@ public sealed class IngestionWorker(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     IRetrievalStore store,
     IngestionSignals signals,
+    IngestionMetrics metrics,
     IOptions<IngestionOptions> options,
     TimeProvider clock,
     DocumentChanges changes,
@@ -44,7 +46,7 @@ public sealed class IngestionWorker(
         var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
-            List<long> claimed;
+            List<(long Id, string? TraceParent)> claimed;
             try
             {
                 claimed = await ClaimAsync(stoppingToken);
@@ -62,15 +64,19 @@ public sealed class IngestionWorker(
                 continue;
             }
 
+            var ids = claimed.ConvertAll(c => c.Id);
+            using var batch = IngestionMetrics.StartBatch(claimed.ConvertAll(c => c.TraceParent));
             try
             {
-                await ProcessAsync(claimed, stoppingToken);
+                await ProcessAsync(ids, stoppingToken);
                 backoff = TimeSpan.Zero;
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
+                batch?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+                metrics.BatchFailed();
                 backoff = backoff == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                await RecordFailureAsync(claimed, exception, backoff);
+                await RecordFailureAsync(ids, exception, backoff);
                 await Task.Delay(backoff, clock, stoppingToken);
             }
         }
@@ -84,13 +90,19 @@ public sealed class IngestionWorker(
             .ExecuteUpdateAsync(set => set.SetProperty(d => d.Status, to).SetProperty(d => d.ChunksEmbedded, 0), cancellationToken);
     }
 
-    private async Task<List<long>> ClaimAsync(CancellationToken cancellationToken)
+    private async Task<List<(long Id, string? TraceParent)>> ClaimAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
-        var ids = await db.Documents.Where(d => d.Status == DocumentStatus.Queued).OrderBy(d => d.Sequence)
-            .Select(d => d.Id).Take(options.Value.DocumentsPerRound).ToListAsync(cancellationToken);
-        if (ids.Count > 0)
+        var claimed = (await db.Documents.Where(d => d.Status == DocumentStatus.Queued).OrderBy(d => d.Sequence)
+            .Select(d => new { d.Id, d.TraceParent }).Take(options.Value.DocumentsPerRound).ToListAsync(cancellationToken))
+            .ConvertAll(d => (d.Id, d.TraceParent));
+        var ids = claimed.ConvertAll(c => c.Id);
+        if (ids.Count == 0)
+        {
+            metrics.QueueEmpty();
+        }
+        else
         {
             var now = clock.GetUtcNow().UtcDateTime;
             await db.Documents.Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Queued).ExecuteUpdateAsync(set => set
@@ -98,7 +110,7 @@ public sealed class IngestionWorker(
                 .SetProperty(d => d.UpdatedAt, now), cancellationToken);
         }
 
-        return ids;
+        return claimed;
     }
 
     private async Task ProcessAsync(List<long> documentIds, CancellationToken cancellationToken)
@@ -272,6 +284,11 @@ public sealed class IngestionWorker(
         }
 
         var added = completed.Sum(c => c.Chunks.Count);
+        metrics.Completed(completed.Count, added);
+        Activity.Current?.AddEvent(new ActivityEvent("documents ready", tags: new ActivityTagsCollection
+        {
+            ["groundwork.ingestion.documents"] = completed.Count, ["groundwork.ingestion.chunks"] = added,
+        }));
         foreach (var work in finished)
         {
             _failedAttempts.Remove(work.DocumentId);
@@ -322,6 +339,7 @@ public sealed class IngestionWorker(
             .SetProperty(d => d.Error, reason)
             .SetProperty(d => d.UpdatedAt, clock.GetUtcNow().UtcDateTime), CancellationToken.None);
         _failedAttempts.Remove(documentId);
+        metrics.Failed();
         signals.Settled(documentId);
         logger.LogWarning("Ingestion: document {DocumentId} failed: {Reason}", documentId, reason);
     }
