@@ -18,40 +18,11 @@ public sealed class RoutedChatClient(string modelName, IReadOnlyList<RouteTarget
     public async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var failures = new List<(RouteTarget Target, UpstreamFailure Failure)>();
-        foreach (var target in Order())
-        {
-            if (target.Client is null)
-            {
-                failures.Add((target, Unconfigured(target)));
-                continue;
-            }
-
-            if (failures.Count > 0)
-            {
-                metrics.FallBack(modelName, failures[^1].Target, failures[^1].Failure);
-            }
-
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            try
-            {
-                var response = await target.Pipeline.ExecuteAsync(
-                    static (state, token) => state.target.AnswerAsync(state.messages, state.options, token), (target, messages, options), cancellationToken);
-                metrics.UpstreamCall(target, "ok", started);
-                return target.AnsweredBy.StampOn(response);
-            }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && UpstreamFailures.Classify(exception) is { } failure)
-            {
-                metrics.UpstreamCall(target, failure.Kind.ToString(), started);
-                failures.Add((target, failure));
-                if (!failure.CanFallBack)
-                {
-                    break;
-                }
-            }
-        }
-
-        throw NoTargetLeft(failures);
+        var (target, response) = await FirstToAnswerAsync(
+            (target, token) => target.Pipeline.ExecuteAsync(
+                static (state, token) => state.target.AnswerAsync(state.messages, state.options, token), (target, messages, options), token),
+            metrics.UpstreamCall, cancellationToken);
+        return target.AnsweredBy.StampOn(response);
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -82,6 +53,17 @@ public sealed class RoutedChatClient(string modelName, IReadOnlyList<RouteTarget
 
     private async Task<OpenedStream> OpenAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
+        var (_, stream) = await FirstToAnswerAsync(
+            (target, token) => target.Pipeline.ExecuteAsync(
+                static (state, token) => state.target.OpenStreamAsync(state.messages, state.options, token), (target, messages, options), token),
+            (target, _, started) => metrics.FirstToken(target, started), cancellationToken);
+        return stream;
+    }
+
+    /// <summary>Tries the targets in this call's order until one answers, moving on after each failure worth it.</summary>
+    private async Task<(RouteTarget Target, T Answer)> FirstToAnswerAsync<T>(
+        Func<RouteTarget, CancellationToken, ValueTask<T>> attempt, Action<RouteTarget, string, long> answered, CancellationToken cancellationToken)
+    {
         var failures = new List<(RouteTarget Target, UpstreamFailure Failure)>();
         foreach (var target in Order())
         {
@@ -99,10 +81,9 @@ public sealed class RoutedChatClient(string modelName, IReadOnlyList<RouteTarget
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                var stream = await target.Pipeline.ExecuteAsync(
-                    static (state, token) => state.target.OpenStreamAsync(state.messages, state.options, token), (target, messages, options), cancellationToken);
-                metrics.FirstToken(target, started);
-                return stream;
+                var answer = await attempt(target, cancellationToken);
+                answered(target, "ok", started);
+                return (target, answer);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && UpstreamFailures.Classify(exception) is { } failure)
             {
