@@ -37,6 +37,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /audit"] = Right.Admin,
         ["GET /usage"] = Right.Admin,
         ["GET /tenants"] = Right.Operator,
+        ["GET /metrics"] = Right.Operator,
         ["GET /tenants/{id}"] = Right.Operator,
         ["POST /tenants"] = Right.OperatorWriter,
         ["PATCH /tenants/{id}"] = Right.OperatorWriter,
