@@ -107,7 +107,9 @@ for target in ${targets//,/ }; do
       port=$(/usr/bin/python3 bench/extra.py free-port)
       # Search:MinRelevance=0 as in bench/run.sh: the fake's hashed word vectors are not calibrated like MiniLM, and
       # an abstaining answer would never call the model.
-      start_upstream_service groundwork "http://127.0.0.1:$port" "$work/data" --Search:MinRelevance=0
+      # GROUNDWORK_SETTINGS adds settings of a variant to compare (e.g. --Telemetry:Enabled=false).
+      # shellcheck disable=SC2086
+      start_upstream_service groundwork "http://127.0.0.1:$port" "$work/data" --Search:MinRelevance=0 ${GROUNDWORK_SETTINGS:-}
       /usr/bin/python3 bench/extra.py wait-ready "http://127.0.0.1:$port" 90 >/dev/null
       log "groundwork on 127.0.0.1:$port; loading documents up to $chunks chunks"
       # load_documents.py needs requests: the python3 on PATH, as bench/ingest.sh runs its driver.
