@@ -121,4 +121,12 @@ public sealed record UnmatchedCitation(int Number, int Start, int End);
 public sealed record TokenUsage(long PromptTokens, long CompletionTokens, long TotalTokens)
 {
     public static readonly TokenUsage None = new(0, 0, 0);
+
+    /// <summary>The usage a model reported (none: zeros), with the total as the sum when the model gave none.</summary>
+    public static TokenUsage Of(Microsoft.Extensions.AI.UsageDetails? usage)
+    {
+        var prompt = usage?.InputTokenCount ?? 0;
+        var completion = usage?.OutputTokenCount ?? 0;
+        return new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion);
+    }
 }

@@ -41,9 +41,6 @@ public sealed class GenerationService(
 
         var text = response.Text;
         var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
-        var usage = response.Usage;
-        var prompt = usage?.InputTokenCount ?? 0;
-        var completion = usage?.OutputTokenCount ?? 0;
         var answeredBy = AnsweredBy.Of(response);
         return new GenerationResult(
             new GenerateResponse(
@@ -55,7 +52,7 @@ public sealed class GenerationService(
                 Sources(chunks, cited),
                 citations,
                 unmatched,
-                new TokenUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion)),
+                TokenUsage.Of(response.Usage)),
             budgetStatus, cacheHit);
     }
 

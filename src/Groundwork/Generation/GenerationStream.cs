@@ -162,9 +162,8 @@ public sealed class GenerationStream : IDisposable
             }
 
             yield return Event(GenerateStreamEvents.Citations, new StreamCitations(citations, unmatched, citedSources));
-            var prompt = usage?.InputTokenCount ?? 0;
-            var completion = usage?.OutputTokenCount ?? 0;
-            yield return Event(GenerateStreamEvents.Usage, new StreamUsage(prompt, completion, usage?.TotalTokenCount ?? prompt + completion));
+            var tokens = TokenUsage.Of(usage);
+            yield return Event(GenerateStreamEvents.Usage, new StreamUsage(tokens.PromptTokens, tokens.CompletionTokens, tokens.TotalTokens));
             yield return Event(GenerateStreamEvents.Done, new StreamDone(_model, answeredBy?.Provider, answeredBy?.UpstreamModel, finishReason?.Value));
         }
         finally

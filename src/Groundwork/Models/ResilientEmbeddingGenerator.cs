@@ -27,18 +27,9 @@ public sealed class ResilientEmbeddingGenerator(
             }
             catch (Exception exception) when (!token.IsCancellationRequested)
             {
-                if (attempt.IsCancellationRequested)
-                {
-                    var timedOut = new UpstreamTimeoutException("embeddings", state.self.Label, "did not answer", state.self.Timeout, state.self.TimeoutSetting);
-                    throw new UpstreamException(UpstreamFailures.Classify(timedOut)!, timedOut);
-                }
-
-                if (exception is UpstreamException || UpstreamFailures.Classify(exception) is not { } failure)
-                {
-                    throw;
-                }
-
-                throw new UpstreamException(failure with { Detail = $"Embedding model {state.self.Label}: {failure.Detail}" }, exception);
+                var self = state.self;
+                throw UpstreamFailures.OfAttempt(exception, attempt, $"Embedding model {self.Label}",
+                    () => new UpstreamTimeoutException("embeddings", self.Label, "did not answer", self.Timeout, self.TimeoutSetting));
             }
         }, (self: this, inputs, options), cancellationToken);
     }

@@ -98,18 +98,8 @@ public sealed class RouteTarget(
     }
 
     /// <summary>The exception a failed attempt ends in: a time-out when its own timer cancelled it, else the classified failure.</summary>
-    internal Exception Failed(Exception exception, CancellationTokenSource attempt, string what, TimeSpan limit, string setting)
-    {
-        if (attempt.IsCancellationRequested)
-        {
-            var timeout = new UpstreamTimeoutException(ModelName, Label, what, limit, setting);
-            return new UpstreamException(UpstreamFailures.Classify(timeout)!, timeout);
-        }
-
-        return exception is UpstreamException || UpstreamFailures.Classify(exception) is not { } failure
-            ? exception
-            : new UpstreamException(failure with { Detail = $"{Label}: {failure.Detail}" }, exception);
-    }
+    internal Exception Failed(Exception exception, CancellationTokenSource attempt, string what, TimeSpan limit, string setting) =>
+        UpstreamFailures.OfAttempt(exception, attempt, Label, () => new UpstreamTimeoutException(ModelName, Label, what, limit, setting));
 }
 
 /// <summary>A stream that has produced its first text: the rest is read under the between-chunks and total time-outs.</summary>

@@ -117,6 +117,24 @@ public static class UpstreamFailures
         _ => null,
     };
 
+    /// <summary>
+    /// The exception a failed attempt at <paramref name="label"/> ends in: <paramref name="timedOut"/> when the attempt's
+    /// own timer cancelled it, else the failure classified with the label in front of its detail (an unclassified
+    /// exception, a bug, stays as it is).
+    /// </summary>
+    public static Exception OfAttempt(Exception exception, CancellationTokenSource attempt, string label, Func<UpstreamTimeoutException> timedOut)
+    {
+        if (attempt.IsCancellationRequested)
+        {
+            var timeout = timedOut();
+            return new UpstreamException(Classify(timeout)!, timeout);
+        }
+
+        return exception is UpstreamException || Classify(exception) is not { } failure
+            ? exception
+            : new UpstreamException(failure with { Detail = $"{label}: {failure.Detail}" }, exception);
+    }
+
     /// <summary>Reads <c>retry-after-ms</c> or <c>retry-after</c> (seconds or an HTTP date), as the providers send them.</summary>
     public static TimeSpan? RetryAfterOf(Func<string, string?>? header)
     {
