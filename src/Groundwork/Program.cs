@@ -6,6 +6,7 @@ using Groundwork.Generation;
 using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.Models;
+using Groundwork.OpenAi;
 using Groundwork.RateLimits;
 using Groundwork.Retrieval;
 using Groundwork.Tenants;
@@ -27,6 +28,7 @@ builder.AddModels();
 builder.AddDocuments();
 builder.AddUsage();
 builder.AddGeneration();
+builder.AddOpenAiCompatibility();
 
 var app = builder.Build();
 
@@ -43,6 +45,7 @@ app.MapTenantsApi();
 app.MapUsersApi();
 app.MapAuditApi();
 app.MapUsageApi();
+app.MapOpenAiApi();
 
 app.Run();
 

@@ -1,0 +1,30 @@
+using Groundwork.Auth;
+using Groundwork.RateLimits;
+
+namespace Groundwork.OpenAi;
+
+/// <summary>
+/// The OpenAI-compatible API under <c>/v1</c>: chat completions, responses, embeddings and models, with Groundwork's
+/// keys, tenants, budgets and rate limits, and errors in OpenAI's shape (<see cref="OpenAiErrorFormat"/> on the group).
+/// </summary>
+public static class OpenAiApi
+{
+    public const string Tag = "OpenAI-compatible";
+
+    public static IHostApplicationBuilder AddOpenAiCompatibility(this IHostApplicationBuilder builder)
+    {
+        builder.AddOpenAiErrors();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1").WithTags(Tag).RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit()
+            .WithMetadata(OpenAiErrorFormat.Instance);
+        group.MapOpenAiModels();
+        group.MapOpenAiEmbeddings();
+        group.MapChatCompletions();
+        group.MapResponses();
+        return group;
+    }
+}
