@@ -1,5 +1,6 @@
 using Groundwork.Auth;
 using Groundwork.RateLimits;
+using Microsoft.AspNetCore.OpenApi;
 
 namespace Groundwork.OpenAi;
 
@@ -14,6 +15,7 @@ public static class OpenAiApi
     public static IHostApplicationBuilder AddOpenAiCompatibility(this IHostApplicationBuilder builder)
     {
         builder.AddOpenAiErrors();
+        builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddOperationTransformer<OpenAiErrorsOperationTransformer>());
         return builder;
     }
 
@@ -25,6 +27,13 @@ public static class OpenAiApi
         group.MapOpenAiEmbeddings();
         group.MapChatCompletions();
         group.MapResponses();
+        // Behind the group's key check like the rest: without a valid key the answer is 401, so paths cannot be probed.
+        group.MapFallback("{**path}", UnknownUrl).ExcludeFromDescription();
         return group;
     }
+
+    private static IResult UnknownUrl(HttpRequest request) =>
+        OpenAiErrorResult.Of(StatusCodes.Status404NotFound, new OpenAiError(
+            $"Unknown request URL: {request.Method} {request.Path}. The OpenAI-compatible endpoints are listed in the API reference at /docs.",
+            OpenAiErrors.NotFoundType, null, "unknown_url"));
 }

@@ -35,16 +35,18 @@ public static class OpenAiErrors
 
     /// <summary>A 400 <c>invalid_request_error</c> naming the request field <paramref name="param"/>.</summary>
     public static IResult InvalidRequest(string param, string message) =>
-        new OpenAiErrorResult(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequestType, param, null));
+        OpenAiErrorResult.Of(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequestType, param, null));
 
     /// <summary>A 404 <c>not_found_error</c>, e.g. code <c>model_not_found</c> with param <c>model</c>.</summary>
     public static IResult NotFound(string param, string message, string code) =>
-        new OpenAiErrorResult(StatusCodes.Status404NotFound, new OpenAiError(message, NotFoundType, param, code));
+        OpenAiErrorResult.Of(StatusCodes.Status404NotFound, new OpenAiError(message, NotFoundType, param, code));
 }
 
 /// <summary>An OpenAI-shaped error as a typed result.</summary>
 public sealed class OpenAiErrorResult(int statusCode, OpenAiError error) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<OpenAiErrorResponse>
 {
+    public static OpenAiErrorResult Of(int statusCode, OpenAiError error) => new(statusCode, error);
+
     public int StatusCode { get; } = statusCode;
 
     int? IStatusCodeHttpResult.StatusCode => StatusCode;
