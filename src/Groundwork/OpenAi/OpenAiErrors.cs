@@ -1,5 +1,6 @@
 using System.Text.Json;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -70,8 +71,10 @@ public sealed class OpenAiErrorResult(int statusCode, OpenAiError error) : IResu
 /// </summary>
 public sealed class OpenAiErrorWriter : IProblemDetailsWriter
 {
+    // The exception handler middleware clears the endpoint before its handlers run; its feature keeps the one that threw.
     public bool CanWrite(ProblemDetailsContext context) =>
-        context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<OpenAiErrorFormat>() is not null;
+        (context.HttpContext.GetEndpoint() ?? context.HttpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint)
+            ?.Metadata.GetMetadata<OpenAiErrorFormat>() is not null;
 
     public ValueTask WriteAsync(ProblemDetailsContext context)
     {
@@ -84,10 +87,10 @@ public sealed class OpenAiErrorWriter : IProblemDetailsWriter
         }
 
         response.StatusCode = status;
-        return new ValueTask(WriteAsync(context.HttpContext, Translate(status, problem, context.HttpContext.Request), Extensions(problem)));
+        return new ValueTask(WriteAsync(context.HttpContext, Translate(status, problem), Extensions(problem)));
     }
 
-    public static OpenAiError Translate(int status, ProblemDetails problem, HttpRequest request)
+    public static OpenAiError Translate(int status, ProblemDetails problem)
     {
         var message = problem.Detail ?? problem.Title ?? ReasonPhrase(status);
         string? param = null;
