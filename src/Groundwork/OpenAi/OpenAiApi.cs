@@ -12,6 +12,9 @@ public static class OpenAiApi
 {
     public const string Tag = "OpenAI-compatible";
 
+    /// <summary>What OpenAI clients take as their base URL; unknown paths under it are answered in OpenAI's shape too.</summary>
+    public const string Prefix = "/v1";
+
     public static IHostApplicationBuilder AddOpenAiCompatibility(this IHostApplicationBuilder builder)
     {
         builder.AddOpenAiErrors();
@@ -21,19 +24,12 @@ public static class OpenAiApi
 
     public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/v1").WithTags(Tag).RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit()
+        var group = endpoints.MapGroup(Prefix).WithTags(Tag).RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit()
             .WithMetadata(OpenAiErrorFormat.Instance);
         group.MapOpenAiModels();
         group.MapOpenAiEmbeddings();
         group.MapChatCompletions();
         group.MapResponses();
-        // Behind the group's key check like the rest: without a valid key the answer is 401, so paths cannot be probed.
-        group.MapFallback("{**path}", UnknownUrl).ExcludeFromDescription();
         return group;
     }
-
-    private static IResult UnknownUrl(HttpRequest request) =>
-        OpenAiErrorResult.Of(StatusCodes.Status404NotFound, new OpenAiError(
-            $"Unknown request URL: {request.Method} {request.Path}. The OpenAI-compatible endpoints are listed in the API reference at /docs.",
-            OpenAiErrors.NotFoundType, null, "unknown_url"));
 }

@@ -71,10 +71,20 @@ public sealed class OpenAiErrorResult(int statusCode, OpenAiError error) : IResu
 /// </summary>
 public sealed class OpenAiErrorWriter : IProblemDetailsWriter
 {
-    // The exception handler middleware clears the endpoint before its handlers run; its feature keeps the one that threw.
-    public bool CanWrite(ProblemDetailsContext context) =>
-        (context.HttpContext.GetEndpoint() ?? context.HttpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint)
-            ?.Metadata.GetMetadata<OpenAiErrorFormat>() is not null;
+    public bool CanWrite(ProblemDetailsContext context)
+    {
+        // The exception handler middleware clears the endpoint before its handlers run; its feature keeps the one that threw.
+        var http = context.HttpContext;
+        var endpoint = http.GetEndpoint() ?? http.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        if (endpoint is RouteEndpoint)
+        {
+            return endpoint.Metadata.GetMetadata<OpenAiErrorFormat>() is not null;
+        }
+
+        // Routing's own answers (no endpoint matched: 404; one matched all but the method or content type: 405, 415)
+        // belong to no group's endpoint; under the group's prefix they are the group's.
+        return http.Request.Path.StartsWithSegments(OpenAiApi.Prefix, StringComparison.OrdinalIgnoreCase);
+    }
 
     public ValueTask WriteAsync(ProblemDetailsContext context)
     {
@@ -87,10 +97,10 @@ public sealed class OpenAiErrorWriter : IProblemDetailsWriter
         }
 
         response.StatusCode = status;
-        return new ValueTask(WriteAsync(context.HttpContext, Translate(status, problem), Extensions(problem)));
+        return new ValueTask(WriteAsync(context.HttpContext, Translate(status, problem, context.HttpContext.Request), Extensions(problem)));
     }
 
-    public static OpenAiError Translate(int status, ProblemDetails problem)
+    public static OpenAiError Translate(int status, ProblemDetails problem, HttpRequest? request = null)
     {
         var message = problem.Detail ?? problem.Title ?? ReasonPhrase(status);
         string? param = null;
@@ -101,6 +111,13 @@ public sealed class OpenAiErrorWriter : IProblemDetailsWriter
         }
 
         var code = problem.Extensions.TryGetValue("code", out var given) && given is string text ? text : null;
+        if (problem is { Detail: null, Title: null } && request is not null)
+        {
+            // A status-code page: routing found no endpoint for this method, path and content type.
+            message = $"{message}: {request.Method} {request.Path}. The OpenAI-compatible endpoints are listed in the API reference at /docs.";
+            code ??= status == StatusCodes.Status404NotFound ? "unknown_url" : null;
+        }
+
         var (type, defaultCode) = status switch
         {
             StatusCodes.Status401Unauthorized => (OpenAiErrors.AuthenticationType, "invalid_api_key"),

@@ -67,7 +67,7 @@ public sealed class OpenAiErrorTests(OpenAiErrorTests.App app) : IClassFixture<O
         var error = await ErrorAsync(await PostAsync("/v1/embeddings", "hello", "text/plain"), HttpStatusCode.UnsupportedMediaType,
             "invalid_request_error");
 
-        Assert.Contains("application/json", error.GetProperty("message").GetString());
+        Assert.Contains("Unsupported Media Type", error.GetProperty("message").GetString());
     }
 
     [Fact]
@@ -105,15 +105,16 @@ public sealed class OpenAiErrorTests(OpenAiErrorTests.App app) : IClassFixture<O
     [InlineData("GET", "/v1/no-such-endpoint")]
     [InlineData("POST", "/v1/chat/no-such-endpoint")]
     [InlineData("DELETE", "/v1/embeddings")]
-    public async Task UnknownPathIs404NotFoundError(string method, string path)
+    public async Task UnknownPathIs404NotFoundErrorAndWrongMethod405(string method, string path)
     {
         using var client = app.Service.CreateClient();
 
         var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), Ct);
 
-        var error = await ErrorAsync(response, HttpStatusCode.NotFound, "not_found_error");
-        Assert.Equal("unknown_url", error.GetProperty("code").GetString());
-        Assert.Contains(path, error.GetProperty("message").GetString());
+        var error = await ErrorAsync(response, method == "DELETE" ? HttpStatusCode.MethodNotAllowed : HttpStatusCode.NotFound,
+            method == "DELETE" ? "invalid_request_error" : "not_found_error");
+        Assert.Equal(method == "DELETE" ? null : "unknown_url", error.GetProperty("code").GetString());
+        Assert.Contains($"{method} {path}", error.GetProperty("message").GetString());
     }
 
     [Fact]
