@@ -42,7 +42,13 @@ public sealed class OpenAiOpenApiTests : OpenApiDocumentTest
     public void ErrorSchemaHasOpenAisFourFields()
     {
         var schemas = Document.GetProperty("components").GetProperty("schemas");
-        var error = schemas.GetProperty("OpenAiError").GetProperty("properties");
+        var error = schemas.GetProperty("OpenAiErrorResponse").GetProperty("properties").GetProperty("error");
+        if (error.TryGetProperty("$ref", out var reference))
+        {
+            error = schemas.GetProperty(reference.GetString()!.Split('/')[^1]);
+        }
+
+        error = error.GetProperty("properties");
 
         Assert.Equal(["code", "message", "param", "type"], error.EnumerateObject().Select(p => p.Name).Order());
     }
