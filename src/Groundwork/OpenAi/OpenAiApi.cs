@@ -1,5 +1,6 @@
 using Groundwork.Auth;
 using Groundwork.RateLimits;
+using Microsoft.AspNetCore.OpenApi;
 
 namespace Groundwork.OpenAi;
 
@@ -11,15 +12,19 @@ public static class OpenAiApi
 {
     public const string Tag = "OpenAI-compatible";
 
+    /// <summary>What OpenAI clients take as their base URL; unknown paths under it are answered in OpenAI's shape too.</summary>
+    public const string Prefix = "/v1";
+
     public static IHostApplicationBuilder AddOpenAiCompatibility(this IHostApplicationBuilder builder)
     {
         builder.AddOpenAiErrors();
+        builder.Services.ConfigureAll<OpenApiOptions>(options => options.AddOperationTransformer<OpenAiErrorsOperationTransformer>());
         return builder;
     }
 
     public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/v1").WithTags(Tag).RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit()
+        var group = endpoints.MapGroup(Prefix).WithTags(Tag).RequireAuthorization(Policies.Reader).RequirePerKeyRateLimit()
             .WithMetadata(OpenAiErrorFormat.Instance);
         group.MapOpenAiModels();
         group.MapOpenAiEmbeddings();

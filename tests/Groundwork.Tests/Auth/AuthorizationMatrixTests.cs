@@ -41,6 +41,9 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /tenants/{id}"] = Right.Operator,
         ["POST /tenants"] = Right.OperatorWriter,
         ["PATCH /tenants/{id}"] = Right.OperatorWriter,
+        ["GET /v1/models"] = Right.Reader,
+        ["GET /v1/models/{**id}"] = Right.Reader,
+        ["POST /v1/embeddings"] = Right.Reader,
     };
 
     // The matrix sends hundreds of requests without a valid key from one address: more than the per-address limit allows.
@@ -121,7 +124,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
                 using var response = await SendAsync(route, authorization, ownUserId: 1, ownTenantId: 1);
                 var challenge = response.Headers.WwwAuthenticate.ToString();
                 if (response.StatusCode != HttpStatusCode.Unauthorized || !challenge.StartsWith("Bearer", StringComparison.Ordinal)
-                    || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                    || response.Content.Headers.ContentType?.MediaType != ErrorMediaType(route))
                 {
                     failures.Add($"{route.Name} with {name}: {(int)response.StatusCode}, WWW-Authenticate '{challenge}'");
                 }
@@ -144,7 +147,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
                 using var response = await SendAsync(route, $"Bearer {principal.Key}", principal.UserId, principal.TenantId);
                 var status = (int)response.StatusCode;
                 checkedCount++;
-                if (allowed ? status is 401 or 403 || status >= 500 : status != 403 || response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                if (allowed ? status is 401 or 403 || status >= 500 : status != 403 || response.Content.Headers.ContentType?.MediaType != ErrorMediaType(route))
                 {
                     failures.Add($"{route.Name} as {principal.Name}: {status} (expected {(allowed ? "allowed" : "403 problem")})");
                 }
@@ -165,6 +168,9 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         var response = await _client.GetAsync(path, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    /// <summary>The OpenAI-compatible API answers errors in OpenAI's JSON shape, the rest of Groundwork as problem details.</summary>
+    private static string ErrorMediaType(Route route) => route.Template.StartsWith("/v1/", StringComparison.Ordinal) ? "application/json" : "application/problem+json";
 
     private static bool Allows(Right right, Principal p) => right switch
     {
