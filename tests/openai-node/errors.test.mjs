@@ -19,7 +19,7 @@ function assertOpenAiShape(error, status, type) {
   }
 }
 
-test('a wrong key is an AuthenticationError with Groundwork\'s message', async () => {
+test('a wrong key is an AuthenticationError with the message Groundwork gives', async () => {
   const error = await failure(() => client('gw_not-a-real-key').chat.completions.create({ model: chatModel, messages }));
 
   assert.ok(error instanceof OpenAI.AuthenticationError, `${error.constructor.name}: ${error.message}`);

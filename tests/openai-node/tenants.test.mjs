@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, chatModel, documentId, question } from './groundwork.mjs';
 
-test('chat.completions.create with another tenant\'s key cites none of this tenant\'s documents', async () => {
+test('chat.completions.create with a key of another tenant cites none of the documents of this one', async () => {
   const otherKey = process.env.GROUNDWORK_OTHER_TENANT_API_KEY;
   assert.ok(otherKey, 'GROUNDWORK_OTHER_TENANT_API_KEY is not set');
 
