@@ -10,12 +10,13 @@ public sealed record FuzzResponse(int Status, string? ContentType, string Body, 
     public bool ConnectionClose { get; init; }
 }
 
-/// <summary>One broken rule: <see cref="Kind"/> is server-error, no-problem-details, leak, slow or transport.</summary>
+/// <summary>One broken rule: <see cref="Kind"/> is server-error, no-problem-details, no-openai-error, leak, slow or transport.</summary>
 public sealed record Finding(string Kind, string Detail);
 
 /// <summary>
 /// The rules every answer must keep, whatever was sent: no 5xx (nothing upstream is involved when fuzzing the local model), every
-/// 4xx a problem-details body with its status and a title, no .NET type names, stack frames or server paths in any body, and no
+/// 4xx a problem-details body with its status and a title (under <c>/v1</c>, the OpenAI-compatible API, an OpenAI error body
+/// with a message and a type instead), no .NET type names, stack frames or server paths in any body, and no
 /// request slower than <see cref="SlowAfter"/>. One 5xx is allowed: 503 for a model that is configured but whose provider's
 /// setting is not, when the body names that setting (gpt-4 without OPENAI_API_KEY), which is the documented answer.
 /// </summary>
@@ -47,9 +48,10 @@ public sealed partial class ResponseOracle
         // Kestrel answers what it cannot parse (broken framing, a request line over 8 KB, %00 in the path) itself, before the
         // application runs: an empty body and Connection: close. Only the application's answers must be problem details.
         var kestrelRejection = response.Body.Length == 0 && response.ConnectionClose && response.Status is 400 or 408 or 413 or 414 or 431;
-        if (response.Status >= 400 && !kestrelRejection && !IsProblemDetails(response))
+        var openAiCompatible = fuzzCase.Target.StartsWith("/v1/", StringComparison.Ordinal) || fuzzCase.Target == "/v1";
+        if (response.Status >= 400 && !kestrelRejection && !(openAiCompatible ? IsOpenAiError(response) : IsProblemDetails(response)))
         {
-            findings.Add(new Finding("no-problem-details", $"{response.Status} {response.ContentType ?? "(no content type)"} {Excerpt(response.Body, 80)}"));
+            findings.Add(new Finding(openAiCompatible ? "no-openai-error" : "no-problem-details", $"{response.Status} {response.ContentType ?? "(no content type)"} {Excerpt(response.Body, 80)}"));
         }
         var leak = Leak().Match(response.Body);
         if (leak.Success)
@@ -84,6 +86,27 @@ public sealed partial class ResponseOracle
             return root.ValueKind == JsonValueKind.Object
                 && root.TryGetProperty("status", out var status) && status.TryGetInt32(out var code) && code == response.Status
                 && root.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String && title.GetString()!.Length > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>OpenAI's error shape: <c>{"error": {"message", "type", "param", "code"}}</c> as application/json.</summary>
+    private static bool IsOpenAiError(FuzzResponse response)
+    {
+        if (response.ContentType is null || !response.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(response.Body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String && message.GetString()!.Length > 0
+                && error.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString()!.Length > 0;
         }
         catch (JsonException)
         {
