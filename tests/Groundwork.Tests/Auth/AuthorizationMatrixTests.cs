@@ -41,6 +41,8 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /tenants/{id}"] = Right.Operator,
         ["POST /tenants"] = Right.OperatorWriter,
         ["PATCH /tenants/{id}"] = Right.OperatorWriter,
+        ["POST /v1/chat/completions"] = Right.Reader,
+        ["POST /v1/responses"] = Right.Reader,
     };
 
     // The matrix sends hundreds of requests without a valid key from one address: more than the per-address limit allows.
