@@ -37,7 +37,7 @@ public sealed class GenerationService(
 
         var answerKey = answers.KeyFor(caller.TenantId, request, searchOptions.Value.GenerateMode, chunks, documentsVersion);
         var ((response, budgetStatus), cacheHit) = await answers.GetOrAnswerAsync(answerKey, caller, request.Model, token => metered.GetResponseAsync(
-            caller, request.Model, chatClient, Prompt(request, chunks), Options(request), token), cancellationToken);
+            caller, request.Model, chatClient, Prompt(request.Text, chunks), Options(request), token), cancellationToken);
 
         var text = response.Text;
         var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
@@ -70,7 +70,7 @@ public sealed class GenerationService(
             return GenerationStream.Abstained(request.Model, await budgets.StatusAsync(caller, cancellationToken));
         }
 
-        var messages = Prompt(request, chunks);
+        var messages = Prompt(request.Text, chunks);
         var options = Options(request);
         var call = await metered.ReserveAsync(caller, request.Model, messages, options, cancellationToken);
         return new GenerationStream(
@@ -89,7 +89,85 @@ public sealed class GenerationService(
         return chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain ? (chatClient, null) : (chatClient, chunks);
     }
 
-    private static List<ChatMessage> Prompt(GenerateRequest request, IReadOnlyList<RetrievedChunk> chunks)
+    /// <summary>
+    /// Answers a conversation: passages for its last user message (unless retrieval is off) go to the model the way
+    /// <c>/generate</c> gives them, through the same metering; with none relevant it abstains as <c>/generate</c> does.
+    /// </summary>
+    /// <exception cref="BudgetExceededException">The call's worst case does not fit in the caller's token budgets.</exception>
+    public async Task<ConversationAnswer> AnswerConversationAsync(GroundedConversation conversation, Caller caller, CancellationToken cancellationToken)
+    {
+        var (chatClient, chunks, messages) = await PrepareAsync(conversation, caller, cancellationToken);
+        if (messages is null)
+        {
+            return new ConversationAnswer(LocalExtractiveChatClient.NothingRelevantAnswer, ChatFinishReason.Stop.Value, AnsweredBy: null, Grounding.None,
+                TokenUsage.None, await budgets.StatusAsync(caller, cancellationToken));
+        }
+
+        var (response, budgetStatus) = await metered.GetResponseAsync(caller, conversation.Model, chatClient, messages, conversation.Options, cancellationToken);
+        var text = response.Text;
+        return new ConversationAnswer(text, (response.FinishReason ?? ChatFinishReason.Stop).Value, AnsweredBy.Of(response), Ground(text, chunks),
+            TokenUsage.Of(response.Usage), budgetStatus);
+    }
+
+    /// <summary>The streaming <see cref="AnswerConversationAsync"/>: as <see cref="StartStreamAsync"/>, nothing is sent before this returns.</summary>
+    /// <exception cref="BudgetExceededException">The call's worst case does not fit in the caller's token budgets.</exception>
+    public async Task<GenerationStream> StartConversationStreamAsync(
+        GroundedConversation conversation, Caller caller, long startedAt, CancellationToken cancellationToken)
+    {
+        var (chatClient, chunks, messages) = await PrepareAsync(conversation, caller, cancellationToken);
+        if (messages is null)
+        {
+            return GenerationStream.Abstained(conversation.Model, await budgets.StatusAsync(caller, cancellationToken));
+        }
+
+        var call = await metered.ReserveAsync(caller, conversation.Model, messages, conversation.Options, cancellationToken);
+        return new GenerationStream(conversation.Model, chatClient, messages, conversation.Options, call, chunks,
+            Sources(chunks, new bool[chunks.Count]), startedAt, metrics, streamLogger);
+    }
+
+    /// <summary>The sources with the citations of <paramref name="text"/> mapped to them.</summary>
+    internal static Grounding Ground(string text, IReadOnlyList<RetrievedChunk> chunks)
+    {
+        var (citations, unmatched, cited) = MapCitations(CitationMarkers.Find(text), chunks);
+        return new Grounding(chunks.Count > 0, Sources(chunks, cited), citations, unmatched);
+    }
+
+    /// <summary>
+    /// The model's client, the passages and the messages to send: the grounded prompt's instructions first, the
+    /// conversation's own messages after them, and its last user message replaced by the grounded question. Null
+    /// messages when the answer is to abstain.
+    /// </summary>
+    private async Task<(IChatClient Client, IReadOnlyList<RetrievedChunk> Chunks, List<ChatMessage>? Messages)> PrepareAsync(
+        GroundedConversation conversation, Caller caller, CancellationToken cancellationToken)
+    {
+        var chatClient = models.GetChatClient(conversation.Model);
+        var all = conversation.Messages;
+        var lastUser = -1;
+        for (var i = all.Count - 1; i >= 0 && lastUser < 0; i--)
+        {
+            lastUser = all[i].Role == ChatRole.User ? i : -1;
+        }
+
+        if (conversation.Retrieval is not { } query || lastUser < 0)
+        {
+            return (chatClient, [], [.. all]);
+        }
+
+        var settings = searchOptions.Value;
+        var question = all[lastUser].Text;
+        var chunks = await search.SearchAsync(caller.TenantId, question, query.TopK, query.Mode ?? settings.GenerateMode, query.Filter,
+            query.MinRelevance ?? settings.MinRelevance, cancellationToken);
+        if (chunks.Count == 0 && generationOptions.Value.WhenNothingRelevant == GenerationOptions.Abstain)
+        {
+            return (chatClient, chunks, null);
+        }
+
+        var grounded = Prompt(question, chunks);
+        List<ChatMessage> messages = [grounded[0], .. all.Take(lastUser), grounded[1], .. all.Skip(lastUser + 1)];
+        return (chatClient, chunks, messages);
+    }
+
+    private static List<ChatMessage> Prompt(string question, IReadOnlyList<RetrievedChunk> chunks)
     {
         var passages = new Passage[chunks.Count];
         for (var i = 0; i < chunks.Count; i++)
@@ -98,7 +176,7 @@ public sealed class GenerationService(
             passages[i] = new Passage(i + 1, chunk.Title, chunk.Text, chunk.PageStart, chunk.PageEnd, chunk.Relevance, chunk.HeadingPath);
         }
 
-        return GroundedPrompt.Build(request.Text, passages);
+        return GroundedPrompt.Build(question, passages);
     }
 
     private static ChatOptions Options(GenerateRequest request) =>

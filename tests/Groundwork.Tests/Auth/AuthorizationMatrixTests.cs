@@ -44,6 +44,8 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /v1/models"] = Right.Reader,
         ["GET /v1/models/{**id}"] = Right.Reader,
         ["POST /v1/embeddings"] = Right.Reader,
+        ["POST /v1/chat/completions"] = Right.Reader,
+        ["POST /v1/responses"] = Right.Reader,
     };
 
     // The matrix sends hundreds of requests without a valid key from one address: more than the per-address limit allows.
