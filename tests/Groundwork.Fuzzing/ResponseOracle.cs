@@ -47,7 +47,9 @@ public sealed partial class ResponseOracle
         // Kestrel answers what it cannot parse (broken framing, a request line over 8 KB, %00 in the path) itself, before the
         // application runs: an empty body and Connection: close. Only the application's answers must be problem details.
         var kestrelRejection = response.Body.Length == 0 && response.ConnectionClose && response.Status is 400 or 408 or 413 or 414 or 431;
-        if (response.Status >= 400 && !kestrelRejection && !IsProblemDetails(response))
+        // The OpenAI-compatible API answers errors in OpenAI's shape instead.
+        var openAi = fuzzCase.Target.Contains("/v1/", StringComparison.Ordinal);
+        if (response.Status >= 400 && !kestrelRejection && !(openAi ? IsOpenAiError(response) : IsProblemDetails(response)))
         {
             findings.Add(new Finding("no-problem-details", $"{response.Status} {response.ContentType ?? "(no content type)"} {Excerpt(response.Body, 80)}"));
         }
@@ -84,6 +86,26 @@ public sealed partial class ResponseOracle
             return root.ValueKind == JsonValueKind.Object
                 && root.TryGetProperty("status", out var status) && status.TryGetInt32(out var code) && code == response.Status
                 && root.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String && title.GetString()!.Length > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsOpenAiError(FuzzResponse response)
+    {
+        if (response.ContentType is null || !response.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(response.Body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String && message.GetString()!.Length > 0
+                && error.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String;
         }
         catch (JsonException)
         {
