@@ -15,6 +15,14 @@ public sealed partial class CaseGenerator
 
         var body = ValidObject(schema, random, full: random.Next(2) == 0, depth: 0);
         var properties = _schema.Properties(schema);
+        if (properties.Count == 0)
+        {
+            // A body described without properties (an open object): only its framing can be broken.
+            var whole = body.ToBytes();
+            var end = random.Next(0, whole.Length);
+            return Case(FuzzClass.TruncatedBody, whole[..end], $"cut to {end} of {whole.Length} bytes");
+        }
+
         var (name, property) = properties[random.Next(properties.Count)];
         switch (random.Next(8))
         {

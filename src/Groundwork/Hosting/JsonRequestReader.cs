@@ -48,6 +48,58 @@ public sealed class JsonRequestReader(IOptions<JsonOptions> jsonOptions)
         }
     }
 
+    /// <summary>
+    /// Reads a JSON object body with the same checks as <see cref="ReadAsync{T}"/> before any field is read (UTF-8 JSON
+    /// content type and charset, size, valid UTF-8, syntax, depth, duplicate keys, lone surrogate escapes), for handlers
+    /// that read their fields by hand. Returns a copy that outlives the request's buffer.
+    /// </summary>
+    public async Task<JsonElement> ReadObjectAsync(HttpContext context, long maxBodyBytes)
+    {
+        var request = context.Request;
+        RequireUtf8Json(request);
+        if (request.ContentLength > maxBodyBytes)
+        {
+            throw TooLarge(maxBodyBytes);
+        }
+
+        var body = await ReadBodyAsync(request, maxBodyBytes, context.RequestAborted);
+        try
+        {
+            var bytes = body.Buffer.AsMemory(0, body.Length);
+            if (!Utf8.IsValid(bytes.Span))
+            {
+                throw new RequestRejectedException(StatusCodes.Status400BadRequest, "Malformed JSON", "The request body is not valid UTF-8.");
+            }
+
+            using var document = Parse(bytes);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(new Dictionary<string, string[]> { ["$"] = ["The request body must be a JSON object."] });
+            }
+
+            if (bytes.Span.IndexOf("\\u"u8) >= 0)
+            {
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (!UnicodeText.IsValid(property, out var badPath))
+                    {
+                        throw Invalid(new Dictionary<string, string[]>
+                        {
+                            [badPath] = ["The value is not valid Unicode text: it has a lone or reversed surrogate escape (\\ud800–\\udfff)."],
+                        });
+                    }
+                }
+            }
+
+            return root.Clone();
+        }
+        finally
+        {
+            body.Return();
+        }
+    }
+
     private T Bind<T>(ReadOnlyMemory<byte> body, HttpContext context) where T : class
     {
         if (!Utf8.IsValid(body.Span))

@@ -7,7 +7,6 @@ using Groundwork.Hosting;
 using Groundwork.Models;
 using Groundwork.Usage;
 using Microsoft.AspNetCore.Http.Json;
-using FromBodyAttribute = Microsoft.AspNetCore.Mvc.FromBodyAttribute;
 using RequestSizeLimitAttribute = Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute;
 using Microsoft.Extensions.Options;
 
@@ -34,13 +33,14 @@ public static class ChatCompletionsEndpoints
     }
 
     public static async Task<IResult> CreateChatCompletionAsync(
-        [FromBody] JsonElement body, Caller caller, GenerationService generation, ModelRegistry models, HttpContext context, TimeProvider clock,
+        JsonRequestReader reader, Caller caller, GenerationService generation, ModelRegistry models, HttpContext context, TimeProvider clock,
         IOptions<JsonOptions> jsonOptions, CancellationToken cancellationToken)
     {
         ChatCompletionRequest request;
         try
         {
-            request = ChatCompletionRequest.Read(body);
+            // The service's own reader: charset, size, duplicate keys and bad escapes are answered as for every endpoint.
+            request = ChatCompletionRequest.Read(await reader.ReadObjectAsync(context, GenerationApi.MaxBodyBytes));
         }
         catch (OpenAiRequestException rejected)
         {

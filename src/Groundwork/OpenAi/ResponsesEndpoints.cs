@@ -8,7 +8,6 @@ using Groundwork.Hosting;
 using Groundwork.Models;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using FromBodyAttribute = Microsoft.AspNetCore.Mvc.FromBodyAttribute;
 using RequestSizeLimitAttribute = Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute;
 
 namespace Groundwork.OpenAi;
@@ -33,13 +32,14 @@ public static class ResponsesEndpoints
     }
 
     public static async Task<IResult> CreateResponseAsync(
-        [FromBody] JsonElement body, Caller caller, GenerationService generation, ModelRegistry models, HttpContext context, TimeProvider clock,
+        JsonRequestReader reader, Caller caller, GenerationService generation, ModelRegistry models, HttpContext context, TimeProvider clock,
         IOptions<JsonOptions> jsonOptions, CancellationToken cancellationToken)
     {
         ResponsesRequest request;
         try
         {
-            request = ResponsesRequest.Read(body);
+            // The service's own reader: charset, size, duplicate keys and bad escapes are answered as for every endpoint.
+            request = ResponsesRequest.Read(await reader.ReadObjectAsync(context, GenerationApi.MaxBodyBytes));
         }
         catch (OpenAiRequestException rejected)
         {
