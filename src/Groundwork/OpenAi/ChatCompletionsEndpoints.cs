@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -17,6 +18,7 @@ public static class ChatCompletionsEndpoints
     public static RouteGroupBuilder MapChatCompletions(this RouteGroupBuilder group)
     {
         group.MapPost("/chat/completions", CreateChatCompletionAsync)
+            .WithRequestExample(JsonNode.Parse("""{"model": "local", "messages": [{"role": "user", "content": "What is the Zorblax reactor cooled by?"}]}""")!)
             .WithName("CreateChatCompletion")
             .WithSummary("Answer a conversation (OpenAI's chat completions), grounded on the tenant's documents")
             .WithDescription(

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Groundwork.Embeddings;
+using Groundwork.Hosting;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Groundwork.OpenAi;
@@ -9,6 +11,7 @@ public static class EmbeddingsEndpoint
     public static RouteGroupBuilder MapOpenAiEmbeddings(this RouteGroupBuilder group)
     {
         group.MapPost("/embeddings", EmbeddingsApi.CreateEmbeddingsAsync)
+            .WithRequestExample(JsonNode.Parse("""{"input": "The reactor is cooled by liquid helium."}""")!)
             .WithName("OpenAiCreateEmbeddings")
             .WithSummary("Create embeddings (OpenAI-compatible)")
             .WithDescription("OpenAI's embeddings request and answer, with the model the service indexes documents with; as POST /embeddings.")

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -17,6 +18,7 @@ public static class ResponsesEndpoints
     public static RouteGroupBuilder MapResponses(this RouteGroupBuilder group)
     {
         group.MapPost("/responses", CreateResponseAsync)
+            .WithRequestExample(JsonNode.Parse("""{"model": "local", "input": "What is the Zorblax reactor cooled by?"}""")!)
             .WithName("CreateResponse")
             .WithSummary("Answer text input (OpenAI's Responses API), grounded on the tenant's documents")
             .WithDescription(

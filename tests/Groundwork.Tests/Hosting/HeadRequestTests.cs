@@ -25,7 +25,7 @@ public sealed class HeadRequestTests : AppTest
         var routes = document.GetProperty("paths").EnumerateObject()
             .Where(path => path.Value.TryGetProperty("get", out _))
             .Select(path => path.Name.Replace("/documents/{id}", $"/documents/{documentId}").Replace("/users/{id}", $"/users/{userId}")
-                .Replace("/tenants/{id}", $"/tenants/{tenantId}"))
+                .Replace("/tenants/{id}", $"/tenants/{tenantId}").Replace("/v1/models/{id}", "/v1/models/local"))
             .Concat(["/health/live", "/health/ready", "/openapi/v1.json", "/docs", "/docs/"])
             .ToList();
         Assert.Contains("/documents/stats", routes);
