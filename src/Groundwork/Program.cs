@@ -12,6 +12,7 @@ using Groundwork.Retrieval;
 using Groundwork.Tenants;
 using Groundwork.Usage;
 using Groundwork.Users;
+using Groundwork.WebConsole;
 
 // Settings files sit beside the binary, so the service starts the same from any working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -29,6 +30,7 @@ builder.AddDocuments();
 builder.AddUsage();
 builder.AddGeneration();
 builder.AddOpenAiCompatibility();
+builder.AddWebConsole();
 
 var app = builder.Build();
 
@@ -46,6 +48,7 @@ app.MapUsersApi();
 app.MapAuditApi();
 app.MapUsageApi();
 app.MapOpenAiApi();
+app.MapWebConsole();
 
 app.Run();
 

@@ -1,0 +1,44 @@
+using Groundwork.WebConsole.Components;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.FluentUI.AspNetCore.Components;
+
+namespace Groundwork.WebConsole;
+
+/// <summary>
+/// The web console: Blazor components rendered interactively on the server, with Fluent UI. The components call the
+/// Groundwork API over HTTP with the signed-in key (<see cref="ConsoleSession"/>), so the console can do exactly what
+/// that key may do through the API, and nothing else.
+/// </summary>
+public static class WebConsoleRegistration
+{
+    /// <summary>The HttpClient the console calls the API with.</summary>
+    public const string HttpClientName = "groundwork-console";
+
+    public static IHostApplicationBuilder AddWebConsole(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WebConsoleOptions>().BindConfiguration(WebConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddFluentUIComponents();
+        builder.Services.AddSingleton<ConsoleApiAddress>();
+        builder.Services.AddHttpClient(HttpClientName, (services, http) =>
+        {
+            http.BaseAddress = services.GetRequiredService<ConsoleApiAddress>().BaseAddress;
+            // Answers stream; uploads of many files take long. Each call has its own cancellation.
+            http.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        builder.Services.AddScoped<ConsoleSession>();
+        return builder;
+    }
+
+    /// <summary>The console's pages from <c>/</c>, its Blazor hub and static files; no API key needed to load them.</summary>
+    public static WebApplication MapWebConsole(this WebApplication app)
+    {
+        app.UseAntiforgery();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AllowAnonymous();
+        return app;
+    }
+}
