@@ -1,4 +1,7 @@
 using Groundwork.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,6 +21,12 @@ public static class InfrastructureRegistration
             options.UseSqlite(ConnectionString(storage));
         });
         builder.Services.AddSingleton<DataFolderLock>();
+        // Data-protection keys (they encrypt the web console's stored sign-in and antiforgery tokens) live in the data
+        // folder, so a restart or a new machine with the same folder keeps people signed in.
+        builder.Services.AddDataProtection().SetApplicationName("Groundwork");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((options, storage, loggers) =>
+            options.XmlRepository = new FileSystemXmlRepository(
+                new DirectoryInfo(System.IO.Path.Combine(storage.Value.FullPath, "data-protection-keys")), loggers));
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddDbContextCheck<GroundworkDbContext>("database", tags: [HostingRegistration.ReadyTag]);
         return builder;
