@@ -22,7 +22,8 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
-    public GroundworkApp App { get; } = new();
+    /// <summary>Small chunks, so that each page of a short test PDF is its own passage.</summary>
+    public GroundworkApp App { get; } = new(new Dictionary<string, string?> { ["Chunking:MaxTokens"] = "48", ["Chunking:OverlapTokens"] = "0" });
 
     public IBrowser Browser { get; private set; } = null!;
 
