@@ -1,5 +1,7 @@
 using Groundwork.WebConsole.Components;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +22,13 @@ public static class WebConsoleRegistration
     public static IHostApplicationBuilder AddWebConsole(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebConsoleOptions>().BindConfiguration(WebConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (builder.Environment is IWebHostEnvironment web)
+        {
+            // Run from build output (dotnet run, tests), the files are found through the build's manifest; published,
+            // they are in wwwroot and this does nothing.
+            StaticWebAssetsLoader.UseStaticWebAssets(web, builder.Configuration);
+        }
+
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddFluentUIComponents();
         builder.Services.AddSingleton<ConsoleApiAddress>();
@@ -33,11 +42,18 @@ public static class WebConsoleRegistration
         return builder;
     }
 
+    /// <summary>
+    /// The console's files (its own, Fluent UI's, blazor.web.js) from <c>_content/</c> and <c>_framework/</c>; before
+    /// authorization, which refuses keyless requests that reach no endpoint. Static-file middleware rather than
+    /// MapStaticAssets: run from build output, MapStaticAssets adds a catch-all fallback route that made a GET of a
+    /// POST-only API route 404 instead of 405.
+    /// </summary>
+    public static IApplicationBuilder UseWebConsoleFiles(this IApplicationBuilder app) => app.UseStaticFiles();
+
     /// <summary>The console's pages from <c>/</c>, its Blazor hub and static files; no API key needed to load them.</summary>
     public static WebApplication MapWebConsole(this WebApplication app)
     {
         app.UseAntiforgery();
-        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AllowAnonymous();
         return app;
     }

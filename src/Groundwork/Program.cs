@@ -35,6 +35,7 @@ builder.AddWebConsole();
 var app = builder.Build();
 
 app.UseGroundworkDefaults();
+app.UseWebConsoleFiles();
 app.UseAudit();
 app.UseAuth();
 app.MapDefaultEndpoints();

@@ -110,8 +110,6 @@ public sealed class GroundworkApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        // The console's files (its own and Fluent UI's) from the build output, as Development would serve them.
-        builder.UseStaticWebAssets();
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
         if (_configureServices is not null)
         {
