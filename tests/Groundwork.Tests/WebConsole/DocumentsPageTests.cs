@@ -1,8 +1,9 @@
 using Bunit;
 using Groundwork.Client;
 using DocumentDetail = Groundwork.WebConsole.Components.Pages.DocumentDetail;
-using Documents = Groundwork.WebConsole.Components.Pages.Documents;
+using DocumentsPage = Groundwork.WebConsole.Components.Pages.Documents;
 using Microsoft.AspNetCore.Components.Forms;
+using TestContext = Xunit.TestContext;
 
 namespace Groundwork.Tests.WebConsole;
 
@@ -16,8 +17,8 @@ public sealed class DocumentsPageTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private static IRenderedComponent<Documents> RenderDocuments(ConsoleComponentHost host) =>
-        host.Context.Render<Documents>(parameters => parameters.Add(p => p.PollInterval, TimeSpan.FromMilliseconds(200)));
+    private static IRenderedComponent<DocumentsPage> RenderDocuments(ConsoleComponentHost host) =>
+        host.Context.Render<DocumentsPage>(parameters => parameters.Add(p => p.PollInterval, TimeSpan.FromMilliseconds(200)));
 
     private static string Status(AngleSharp.Dom.IElement row) => row.GetAttribute("data-status") ?? "";
 
@@ -164,6 +165,6 @@ public sealed class DocumentsPageTests : IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("Document not found", cut.Find("[role=alert]").TextContent), Patience);
     }
 
-    private static string[] Titles(IRenderedComponent<Documents> cut) =>
+    private static string[] Titles(IRenderedComponent<DocumentsPage> cut) =>
         [.. cut.FindAll("[data-testid=document-row] a").Select(a => a.TextContent.Trim()).Order(StringComparer.Ordinal)];
 }
