@@ -159,3 +159,10 @@ public sealed record UploadedDocuments(IReadOnlyList<DocumentSummary> Documents)
 
 /// <summary>Documents per ingestion status, chunks stored and vectors in the index (equal once nothing is in flight).</summary>
 public sealed record DocumentStats(IReadOnlyDictionary<DocumentStatus, int> Documents, long Chunks, long IndexedVectors);
+
+/// <summary>A stored chunk of a document: its text, where it is in the document's text and pages, and its length in tokens.</summary>
+public sealed record DocumentChunk(
+    long Id, int Ordinal, string Text, int StartOffset, int EndOffset, int? PageStart, int? PageEnd, string HeadingPath, int Tokens);
+
+/// <summary>A document's chunks in order (<c>GET /documents/{id}/chunks</c>).</summary>
+public sealed record DocumentChunks(IReadOnlyList<DocumentChunk> Chunks);

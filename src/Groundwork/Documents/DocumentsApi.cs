@@ -112,11 +112,25 @@ public static class DocumentsApi
             .WithMetadata(new RequestSizeLimitAttribute(endpoints.ServiceProvider.GetRequiredService<IOptions<DocumentsOptions>>().Value.MaxUploadBytes))
             .DisableAntiforgery();
         group.MapGet("", ListDocumentsAsync).WithName("ListDocuments")
-            .WithSummary("List documents, newest first; filter by status or external_id");
+            .WithSummary("List documents, newest first; filter by status, external_id, title, tag, source, creation date or metadata")
+            .WithDescription("Filters combine (all must hold): status (queued, processing, ready, failed); external_id (exact); " +
+                             "title (the title contains it, ignoring the case of ASCII letters); tag (the document has this tag, exactly); " +
+                             "source (the source starts with it, case-sensitive: a whole source matches itself, a folder or site " +
+                             "prefix matches everything under it); created_from and created_to (ISO 8601 dates or date-times on " +
+                             "created_at, both inclusive; a date alone in created_to means through the end of that UTC day); " +
+                             "metadata.{key}=value (the metadata value under key, a string, number or boolean, written as text " +
+                             "equals value: metadata.revision=3, metadata.reviewed=true); several metadata keys may be given. " +
+                             "Empty values are ignored; invalid ones answer 422 naming each parameter. Only the caller's tenant's " +
+                             "documents are listed and counted (total).");
         group.MapGet("/stats", GetStatsAsync).WithName("GetDocumentStats")
             .WithSummary("Documents per ingestion status, chunks stored and vectors indexed");
         group.MapGet("/{id:long}", GetDocumentAsync).WithName("GetDocument")
             .WithSummary("Get a document: ingestion status and progress, metadata and text");
+        group.MapGet("/{id:long}/chunks", GetChunksAsync).WithName("GetDocumentChunks")
+            .WithSummary("A document's chunks in order: text, offsets into the document's text, pages, heading path and tokens")
+            .WithDescription("Only a ready document has chunks; one still queued or processing, or failed, answers an empty list. " +
+                             "start_offset and end_offset index the text of GET /documents/{id}; tokens is the chunk's length " +
+                             "in the embedding model's tokens (an estimate of about four characters a token for hosted models).");
         writes.MapDelete("/{id:long}", DeleteDocumentAsync).WithName("DeleteDocument")
             .WithSummary("Delete a document and remove its chunks from the index");
         return group;
@@ -378,8 +392,9 @@ public static class DocumentsApi
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListDocumentsAsync(
-        Caller caller, GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
-        string? status = null, [FromQuery(Name = "external_id")] string? externalId = null)
+        HttpRequest request, Caller caller, GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
+        string? status = null, [FromQuery(Name = "external_id")] string? externalId = null, string? title = null, string? tag = null,
+        string? source = null, [FromQuery(Name = "created_from")] string? createdFrom = null, [FromQuery(Name = "created_to")] string? createdTo = null)
     {
         var errors = new Dictionary<string, string[]>();
         if (offset < 0)
@@ -406,6 +421,7 @@ public static class DocumentsApi
             }
         }
 
+        var filters = ListFilters.Read(request.Query, title, tag, source, createdFrom, createdTo, errors);
         if (errors.Count > 0)
         {
             return TypedResults.Problem(new HttpValidationProblemDetails(errors)
@@ -416,7 +432,7 @@ public static class DocumentsApi
             });
         }
 
-        var documents = db.Documents.AsNoTracking().Where(d => d.TenantId == caller.TenantId);
+        var documents = filters.Apply(db, caller.TenantId);
         if (wantedStatus is { } wanted)
         {
             documents = documents.Where(d => d.Status == wanted);
@@ -438,6 +454,23 @@ public static class DocumentsApi
         // Another tenant's document is answered exactly as a missing one.
         var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.TenantId == caller.TenantId && d.Id == id, cancellationToken);
         return document is null ? NotFound(id) : TypedResults.Ok(DocumentSummary.From(document) with { Text = document.Text });
+    }
+
+    public static async Task<Results<Ok<DocumentChunks>, ProblemHttpResult>> GetChunksAsync(
+        long id, Caller caller, GroundworkDbContext db, IEmbeddingGenerator<string, Embedding<float>> embedder, CancellationToken cancellationToken)
+    {
+        // Another tenant's document is answered exactly as a missing one.
+        if (!await db.Documents.AnyAsync(d => d.TenantId == caller.TenantId && d.Id == id, cancellationToken))
+        {
+            return NotFound(id);
+        }
+
+        var chunks = await db.Chunks.AsNoTracking().Where(c => c.TenantId == caller.TenantId && c.DocumentId == id).OrderBy(c => c.Ordinal)
+            .Select(c => new { c.Id, c.Ordinal, c.Text, c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd, c.HeadingPath })
+            .ToListAsync(cancellationToken);
+        var countTokens = TokenCounting.For(embedder);
+        return TypedResults.Ok(new DocumentChunks([.. chunks.Select(c =>
+            new DocumentChunk(c.Id, c.Ordinal, c.Text, c.StartOffset, c.EndOffset, c.PageStart, c.PageEnd, c.HeadingPath, countTokens(c.Text)))]));
     }
 
     public static async Task<Ok<DocumentStats>> GetStatsAsync(

@@ -24,6 +24,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /documents"] = Right.Reader,
         ["GET /documents/stats"] = Right.Reader,
         ["GET /documents/{id}"] = Right.Reader,
+        ["GET /documents/{id}/chunks"] = Right.Reader,
         ["POST /documents"] = Right.Editor,
         ["DELETE /documents/{id}"] = Right.Editor,
         ["GET /me"] = Right.Reader,
