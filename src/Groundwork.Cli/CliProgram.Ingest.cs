@@ -220,12 +220,26 @@ public static partial class CliProgram
 
     private static void PrintSummary(CliContext context, IReadOnlyList<IngestOutcome> outcomes)
     {
-        var table = new Table().Title("Ingested").AddColumns("File", "External id", "Action", "Status", "Document", "Reason");
+        // The external id is shown only where it is not the path as given (a file named directly, say).
+        var showIds = outcomes.Any(o => o.File.ExternalId != o.File.DisplayPath.Replace(Path.DirectorySeparatorChar, '/'));
+        var table = new Table().Title("Ingested").AddColumn("File");
+        if (showIds)
+        {
+            table.AddColumn("External id");
+        }
+
+        table.AddColumns("Action", "Status").AddColumn(new TableColumn("Document").NoWrap()).AddColumn("Reason");
         foreach (var outcome in outcomes)
         {
-            table.AddRow(Markup.Escape(outcome.File.DisplayPath), Markup.Escape(outcome.File.ExternalId), Markup.Escape(outcome.Action),
-                outcome.Status is null ? "[red]error[/]" : StatusMarkup(outcome.Status, null),
+            var cells = new List<string> { Markup.Escape(outcome.File.DisplayPath) };
+            if (showIds)
+            {
+                cells.Add(Markup.Escape(outcome.File.ExternalId));
+            }
+
+            cells.AddRange(Markup.Escape(outcome.Action), outcome.Status is null ? "[red]error[/]" : StatusMarkup(outcome.Status, null),
                 outcome.DocumentId?.ToString(CultureInfo.InvariantCulture) ?? "", Markup.Escape(outcome.Reason ?? ""));
+            table.AddRow([.. cells]);
         }
 
         context.Console.Write(table);

@@ -27,7 +27,7 @@ public static partial class CliProgram
                 return context.PrintJson(page);
             }
 
-            var table = new Table().AddColumns("Id", "Title", "Status", "Chunks", "External id", "Uploaded");
+            var table = new Table().AddColumn(new TableColumn("Id").NoWrap()).AddColumns("Title", "Status", "Chunks", "External id").AddColumn(new TableColumn("Uploaded").NoWrap());
             foreach (var document in page.Items)
             {
                 table.AddRow(Id(document.Id), Markup.Escape(document.Title), StatusMarkup(document.Status, document.Error),
@@ -138,7 +138,7 @@ public static partial class CliProgram
                 return context.PrintJson(keys);
             }
 
-            var table = new Table().AddColumns("Id", "Prefix", "Name", "Read-only", "Created", "Last used", "Expires", "Revoked");
+            var table = new Table().AddColumn(new TableColumn("Id").NoWrap()).AddColumns("Prefix", "Name", "Read-only", "Created", "Last used", "Expires", "Revoked");
             foreach (var key in keys.Keys)
             {
                 table.AddRow(Id(key.Id), Markup.Escape(key.Prefix), Markup.Escape(key.Name), key.ReadOnly ? "yes" : "", When(key.CreatedAt),
@@ -173,7 +173,7 @@ public static partial class CliProgram
                 return context.PrintJson(users);
             }
 
-            var table = new Table().AddColumns("Id", "Email", "Name", "Role", "Tenant", "Disabled", "Budget");
+            var table = new Table().AddColumn(new TableColumn("Id").NoWrap()).AddColumns("Email", "Name", "Role", "Tenant", "Disabled", "Budget");
             foreach (var user in users.Users)
             {
                 table.AddRow(Id(user.Id), Markup.Escape(user.Email), Markup.Escape(user.Name), user.Operator ? $"{user.Role}, operator" : user.Role,

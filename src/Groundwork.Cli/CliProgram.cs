@@ -207,7 +207,7 @@ public static partial class CliProgram
                 return ExitOk;
             }
 
-            var table = new Table().AddColumns("Document", "Title", "Pages", "Relevance", "Text");
+            var table = new Table().AddColumn(new TableColumn("Document").NoWrap()).AddColumns("Title", "Pages", "Relevance", "Text");
             foreach (var hit in found.Results)
             {
                 table.AddRow(hit.DocumentId.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(hit.Title),
