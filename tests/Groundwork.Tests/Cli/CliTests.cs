@@ -76,6 +76,30 @@ public sealed class CliTests(CliServiceFixture service) : IClassFixture<CliServi
     }
 
     [Fact]
+    public async Task A_document_kept_without_a_file_hash_gets_one_when_its_file_is_sent_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var editor = await service.App.CreateTenantClientAsync("editor");
+        var api = service.Api(editor.Key);
+        const string text = "Green tea is steeped at 80 degrees for two minutes.";
+        // As a document from before file hashes were kept: same external id and text, no file hash.
+        var kept = await api.CreateDocumentAsync(new CreateDocumentRequest("Tea", text, ExternalId: "pantry/tea.txt"), wait: true, ct);
+        Assert.Null(kept.FileHash);
+        var docs = Docs("pantry");
+        await File.WriteAllTextAsync(Path.Combine(docs, "tea.txt"), text, ct);
+
+        var first = await Run("ingest", docs, "--url", service.Url, "--key", editor.Key);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("uploaded (same text kept)", first.Console);
+        var current = await api.GetDocumentAsync(kept.Id, ct);
+        Assert.Equal(Sha256(Path.Combine(docs, "tea.txt")), current.FileHash);
+
+        var second = await Run("ingest", docs, "--url", service.Url, "--key", editor.Key);
+        Assert.Contains("Uploaded 0, skipped unchanged 1, ready 1, failed 0.", second.Console);
+        Assert.Equal(1, (await api.ListDocumentsAsync(cancellationToken: ct)).Total);
+    }
+
+    [Fact]
     public async Task A_file_that_fails_gives_exit_code_1_and_its_reason()
     {
         var ct = TestContext.Current.CancellationToken;

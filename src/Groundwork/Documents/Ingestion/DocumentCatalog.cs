@@ -66,6 +66,19 @@ public sealed class DocumentCatalog(
                 var hash = ContentHash(request.Text);
                 if (failure is null && await KeptDocumentAsync(tenantId, request.ExternalId, hash, queued, cancellationToken) is { } kept)
                 {
+                    // The same text from other bytes (or a document kept before file hashes were): the kept document
+                    // takes the newest file's hash, so a client comparing hashes skips that file next time.
+                    if (incoming.FileHash is { } fileHash && kept.FileHash != fileHash)
+                    {
+                        if (!queued.Contains(kept))
+                        {
+                            await db.Documents.Where(d => d.Id == kept.Id)
+                                .ExecuteUpdateAsync(set => set.SetProperty(d => d.FileHash, fileHash), cancellationToken);
+                        }
+
+                        kept.FileHash = fileHash;
+                    }
+
                     accepted.Add(new AcceptedDocument(kept, Duplicate: true));
                     continue;
                 }
