@@ -27,7 +27,7 @@ public sealed record ModelInfo(string Name, string Provider, string? UpstreamMod
 
 // Generation
 
-public sealed record GenerateRequest(string Text, string Model, double? Temperature = null, int? MaxTokens = null, bool Stream = false);
+public sealed record GenerateRequest(string Text, string? Model, double? Temperature = null, int? MaxTokens = null, bool Stream = false);
 
 public sealed record GenerateResponse(
     string Text, string Model, string? Provider, string? UpstreamModel, bool Grounded, IReadOnlyList<Source> Sources,

@@ -46,4 +46,13 @@ public sealed partial class GroundworkClient
             }
         }
     }
+
+    /// <summary>A grounded answer in one piece (<c>POST /generate</c>) as the service's JSON text, unchanged.</summary>
+    public async Task<string> GenerateJsonAsync(GenerateRequest body, CancellationToken cancellationToken = default)
+    {
+        using var request = Request(HttpMethod.Post, "generate", JsonContent.Create(body with { Stream = false }, options: Json));
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
 }

@@ -143,13 +143,19 @@ public sealed record DocumentSummary(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Text { get; init; }
 
+    /// <summary>SHA-256 (lower-case hex) of the uploaded file's bytes; null for documents sent as JSON text.</summary>
+    public string? FileHash { get; init; }
+
     public static DocumentSummary From(DocumentEntity document) => new(
         document.Id, document.Title, document.Status, new IngestionProgress(document.ChunksEmbedded, document.ChunksTotal),
         document.Error, $"/documents/{document.Id}", document.Status == DocumentStatus.Ready ? document.ChunksTotal : 0,
         document.ExternalId, document.Source,
         JsonSerializer.Deserialize<List<string>>(document.TagsJson) ?? [],
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(document.MetadataJson) ?? [],
-        document.CreatedAt, document.UploadedAt, document.UpdatedAt, document.ReplacesId, document.ContentType, document.DeclaredContentType);
+        document.CreatedAt, document.UploadedAt, document.UpdatedAt, document.ReplacesId, document.ContentType, document.DeclaredContentType)
+    {
+        FileHash = document.FileHash,
+    };
 }
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);

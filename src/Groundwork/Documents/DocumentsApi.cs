@@ -282,6 +282,12 @@ public static class DocumentsApi
         var documents = new List<IncomingDocument>(form.Files.Count);
         foreach (var file in form.Files)
         {
+            string fileHash;
+            await using (var bytes = file.OpenReadStream())
+            {
+                fileHash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(bytes, cancellationToken));
+            }
+
             await using var content = file.OpenReadStream();
             ExtractedDocument extracted;
             try
@@ -299,7 +305,7 @@ public static class DocumentsApi
                 documents.Add(new IncomingDocument(
                     fields with { Title = Truncate(fields.Title.Length > 0 ? fields.Title : file.FileName, 500), Text = "", Source = fields.Source ?? file.FileName },
                     DeclaredContentType: DeclaredWhenDifferent(file.ContentType, ""),
-                    Failure: unreadable.Message));
+                    Failure: unreadable.Message) { FileHash = fileHash });
                 continue;
             }
 
@@ -316,7 +322,7 @@ public static class DocumentsApi
                 },
                 extracted.Pages,
                 extracted.ContentType,
-                DeclaredWhenDifferent(file.ContentType, extracted.ContentType)));
+                DeclaredWhenDifferent(file.ContentType, extracted.ContentType)) { FileHash = fileHash });
         }
 
         return (documents, null);
@@ -394,7 +400,8 @@ public static class DocumentsApi
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListDocumentsAsync(
         HttpRequest request, Caller caller, GroundworkDbContext db, CancellationToken cancellationToken, [Range(0, int.MaxValue)] int offset = 0, [Range(1, 100)] int limit = 20,
         string? status = null, [FromQuery(Name = "external_id")] string? externalId = null, string? title = null, string? tag = null,
-        string? source = null, [FromQuery(Name = "created_from")] string? createdFrom = null, [FromQuery(Name = "created_to")] string? createdTo = null)
+        string? source = null, [FromQuery(Name = "created_from")] string? createdFrom = null, [FromQuery(Name = "created_to")] string? createdTo = null,
+        [FromQuery(Name = "file_hash")] string? fileHash = null)
     {
         var errors = new Dictionary<string, string[]>();
         if (offset < 0)
@@ -441,6 +448,12 @@ public static class DocumentsApi
         if (externalId is not null)
         {
             documents = documents.Where(d => d.ExternalId == externalId);
+        }
+
+        if (fileHash is not null)
+        {
+            var wantedHash = fileHash.ToLowerInvariant();
+            documents = documents.Where(d => d.FileHash == wantedHash);
         }
 
         var total = await documents.CountAsync(cancellationToken);

@@ -47,6 +47,9 @@ public sealed class DocumentEntity
     /// <summary>SHA-256 (hex) of the text: an upload whose hash and external id match a kept document is not indexed again.</summary>
     public required string ContentHash { get; set; }
 
+    /// <summary>SHA-256 (lower-case hex) of the uploaded file's bytes; null for documents sent as JSON text.</summary>
+    public string? FileHash { get; set; }
+
     /// <summary>Page spans of the text as JSON (<c>[[page, start, end], …]</c>), for documents that have pages.</summary>
     public string? PagesJson { get; set; }
 

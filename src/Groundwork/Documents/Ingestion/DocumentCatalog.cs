@@ -17,7 +17,11 @@ namespace Groundwork.Documents.Ingestion;
 /// </summary>
 public sealed record IncomingDocument(
     CreateDocumentRequest Request, IReadOnlyList<PageSpan>? Pages = null, string? ContentType = null, string? DeclaredContentType = null,
-    string? Failure = null);
+    string? Failure = null)
+{
+    /// <summary>SHA-256 (lower-case hex) of the uploaded file's bytes; null for JSON text.</summary>
+    public string? FileHash { get; init; }
+}
 
 /// <summary>An accepted document, or the kept document it duplicates.</summary>
 public sealed record AcceptedDocument(DocumentEntity Document, bool Duplicate);
@@ -56,11 +60,25 @@ public sealed class DocumentCatalog(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // The intake order, global but never shown: under the lock, so no two documents share a place.
             var sequence = await db.Documents.MaxAsync(d => (long?)d.Sequence, cancellationToken) ?? 0;
-            foreach (var (request, pages, contentType, declaredContentType, failure) in documents)
+            foreach (var incoming in documents)
             {
+                var (request, pages, contentType, declaredContentType, failure) = incoming;
                 var hash = ContentHash(request.Text);
                 if (failure is null && await KeptDocumentAsync(tenantId, request.ExternalId, hash, queued, cancellationToken) is { } kept)
                 {
+                    // The same text from other bytes (or a document kept before file hashes were): the kept document
+                    // takes the newest file's hash, so a client comparing hashes skips that file next time.
+                    if (incoming.FileHash is { } fileHash && kept.FileHash != fileHash)
+                    {
+                        if (!queued.Contains(kept))
+                        {
+                            await db.Documents.Where(d => d.Id == kept.Id)
+                                .ExecuteUpdateAsync(set => set.SetProperty(d => d.FileHash, fileHash), cancellationToken);
+                        }
+
+                        kept.FileHash = fileHash;
+                    }
+
                     accepted.Add(new AcceptedDocument(kept, Duplicate: true));
                     continue;
                 }
@@ -79,6 +97,7 @@ public sealed class DocumentCatalog(
                     DeclaredContentType = declaredContentType,
                     ExternalId = request.ExternalId,
                     ContentHash = hash,
+                    FileHash = incoming.FileHash,
                     PagesJson = pages is { Count: > 0 } ? JsonSerializer.Serialize(pages.Select(p => new[] { p.PageNumber, p.Start, p.End })) : null,
                     Status = failure is null ? DocumentStatus.Queued : DocumentStatus.Failed,
                     Error = failure,
