@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Bunit;
 using Groundwork.WebConsole.Components.Pages;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Groundwork.Tests.WebConsole;
 
@@ -47,6 +49,37 @@ public sealed class AdminPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAdminCreatesAUserDisablesItAndSetsAndRemovesItsBudget()
+    {
+        var admin = await _app.CreateTenantClientAsync("admin");
+        await using var host = await ConsoleComponentHost.SignedInAsync(_app, admin.Key);
+        var page = host.Context.Render<Admin>();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=user-row]")));
+
+        page.Find("#new-user-email").Change("ada@example.com");
+        page.Find("#new-user-name").Change("Ada");
+        page.Find("[data-testid=create-user]").Click();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=user-row]").Count));
+        AngleSharp.Dom.IElement Ada() => page.FindAll("[data-testid=user-row]").Single(r => r.TextContent.Contains("ada@example.com", StringComparison.Ordinal));
+        Assert.Contains("reader", Ada().TextContent);
+
+        Ada().QuerySelector("[data-testid=toggle-user]")!.Click();
+        page.WaitForAssertion(() => Assert.Contains("Disabled", Ada().TextContent));
+
+        Ada().QuerySelector("[data-testid=edit-user-button]")!.Click();
+        page.Find("#edit-budget-tokens").Change("5000");
+        page.Find("[data-testid=save-user]").Click();
+        page.WaitForAssertion(() => Assert.Contains("5,000 tokens per month", Ada().TextContent));
+        var users = await host.Api.ListUsersAsync(cancellationToken: Xunit.TestContext.Current.CancellationToken);
+        var ada = Assert.Single(users.Users, u => u.Email == "ada@example.com");
+        Assert.True(ada.Disabled);
+        Assert.Equal(5000, ada.Budget!.Tokens);
+
+        page.Find("[data-testid=remove-budget]").Click();
+        page.WaitForAssertion(() => Assert.Contains("None", Ada().TextContent));
+    }
+
+    [Fact]
     public async Task AReadOnlyAdminKeyShowsEverythingButOffersNoChanges()
     {
         var admin = await _app.CreateTenantClientAsync("admin", readOnly: true);
@@ -66,7 +99,9 @@ public sealed class AdminPageTests : IAsyncLifetime
         var colleague = await _app.CreateTenantClientAsync("reader", admin.TenantId);
         await using var host = await ConsoleComponentHost.SignedInAsync(_app, admin.Key);
 
-        var page = host.Context.Render<Admin>(parameters => parameters.Add(p => p.Section, "keys").Add(p => p.UserId, colleague.UserId));
+        host.Context.Services.GetRequiredService<NavigationManager>().NavigateTo($"console/admin/keys?user={colleague.UserId}");
+        var page = host.Context.Render<Admin>(parameters => parameters.Add(p => p.Section, "keys"));
+        page.WaitForAssertion(() => Assert.Contains("Keys of reader-", page.Find("[data-testid=keys-table] caption").TextContent));
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=key-row]")));
         page.Find("#new-key-name").Change("laptop");
         page.Find("[data-testid=create-key]").Click();
@@ -121,7 +156,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         });
         var chart = page.Find("[data-testid=usage-chart]");
         Assert.Equal("img", chart.GetAttribute("role"));
-        Assert.Contains("1 model calls", chart.GetAttribute("aria-label"));
+        Assert.Contains("in 1 model call;", chart.GetAttribute("aria-label"));
         Assert.Equal(7, chart.QuerySelectorAll("[data-testid=usage-bar]").Length);
         Assert.Contains("local", page.Find("[data-testid=usage-models]").TextContent);
         Assert.Contains(host.Session.Me!.User.Email, page.Find("[data-testid=usage-users]").TextContent);
