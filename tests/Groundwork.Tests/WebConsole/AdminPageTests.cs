@@ -80,6 +80,21 @@ public sealed class AdminPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheOperatorSeesEveryTenantAndEveryTenantsUsers()
+    {
+        var admin = await _app.CreateTenantClientAsync("admin");
+        await using var host = await ConsoleComponentHost.SignedInAsync(_app, _app.OperatorKey);
+
+        var users = host.Context.Render<Admin>();
+        users.WaitForAssertion(() => Assert.Contains(users.FindAll("[data-testid=user-row]"), r => r.GetAttribute("data-user-id") == admin.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains("Tenants", users.Find("nav.admin-tabs").TextContent);
+
+        var tenants = host.Context.Render<Admin>(parameters => parameters.Add(p => p.Section, "tenants"));
+        tenants.WaitForAssertion(() => Assert.Equal(2, tenants.FindAll("[data-testid=tenant-row]").Count));
+        Assert.Contains("default", tenants.Find("[data-testid=tenants-table]").TextContent);
+    }
+
+    [Fact]
     public async Task AReadOnlyAdminKeyShowsEverythingButOffersNoChanges()
     {
         var admin = await _app.CreateTenantClientAsync("admin", readOnly: true);
