@@ -67,6 +67,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("Disabled", Ada().TextContent));
 
         Ada().QuerySelector("[data-testid=edit-user-button]")!.Click();
+        page.Find("#edit-role").Change("editor");
         page.Find("#edit-budget-tokens").Change("5000");
         page.Find("[data-testid=save-user]").Click();
         page.WaitForAssertion(() => Assert.Contains("5,000 tokens per month", Ada().TextContent));
@@ -74,6 +75,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         var ada = Assert.Single(users.Users, u => u.Email == "ada@example.com");
         Assert.True(ada.Disabled);
         Assert.Equal(5000, ada.Budget!.Tokens);
+        Assert.Equal("editor", ada.Role);
 
         page.Find("[data-testid=remove-budget]").Click();
         page.WaitForAssertion(() => Assert.Contains("None", Ada().TextContent));
