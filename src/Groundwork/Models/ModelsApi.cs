@@ -25,7 +25,7 @@ public sealed record ModelList(IReadOnlyList<ModelInfo> Models, string Default, 
 public static class ModelsApi
 {
     public const string LocalDescription =
-        "Built-in extractive model: answers by quoting the retrieved passages, with citations, without calling any upstream. Not an LLM.";
+        "Built-in extractive model: answers by quoting the retrieved passages, with citations, without calling any upstream; it is not an LLM.";
 
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder endpoints)
     {
