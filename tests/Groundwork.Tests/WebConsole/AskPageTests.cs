@@ -115,6 +115,24 @@ public sealed class AskPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUpstreamFailureIsShownAsTheServicesProblem()
+    {
+        // gpt-4 has a key, so it is offered (and is the default), but its upstream refuses connections.
+        await using var app = new GroundworkApp(new Dictionary<string, string?>
+        {
+            ["OPENAI_API_KEY"] = "test-openai-key", ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1", ["Providers:MaxRetries"] = "0",
+        });
+        await app.AddDocumentAsync("Reactor manual", Reactor);
+        await using var host = await ConsoleComponentHost.SignedInAsync(app, app.OperatorKey);
+
+        var page = AskQuestion(host, "What is the Zorblax reactor cooled by?");
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.Find(".console-problem[role=alert]").TextContent), TimeSpan.FromSeconds(60));
+        Assert.Empty(page.FindAll("[data-testid^=citation-]"));
+        Assert.NotEmpty(page.FindAll("[data-testid=ask]"));
+    }
+
+    [Fact]
     public async Task APdfPassageShowsOnlyItsPageLabelledPageNOfM()
     {
         using var client = _app.CreateClient();
