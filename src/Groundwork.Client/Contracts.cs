@@ -20,7 +20,8 @@ public sealed record BudgetStatus(string Scope, long BudgetTokens, string Period
 
 // Models
 
-public sealed record ModelList(IReadOnlyList<ModelInfo> Models, string? Default);
+/// <summary><c>DefaultAvailable</c> is false when <c>Default</c> (the model used when a request names none) cannot answer.</summary>
+public sealed record ModelList(IReadOnlyList<ModelInfo> Models, string? Default, bool DefaultAvailable = true);
 
 /// <summary>A configured chat model: its public name, who serves it and what it is.</summary>
 public sealed record ModelInfo(string Name, string Provider, string? UpstreamModel, string Description, bool IsDefault);

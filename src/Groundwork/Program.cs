@@ -40,6 +40,7 @@ app.UseAudit();
 app.UseAuth();
 app.MapDefaultEndpoints();
 app.MapGenerationApi();
+app.MapModelsApi();
 app.MapEmbeddingsApi();
 app.MapDocumentsApi();
 app.MapSearchApi();

@@ -146,6 +146,13 @@ public sealed record DocumentSummary(
     /// <summary>SHA-256 (lower-case hex) of the uploaded file's bytes; null for documents sent as JSON text.</summary>
     public string? FileHash { get; init; }
 
+    /// <summary>
+    /// Only from <c>GET /documents/{id}</c>, for documents with pages (PDF): page <c>page</c> (from 1) is
+    /// <c>text[start..end]</c>; a page without text has <c>start == end</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<DocumentPageSpan>? Pages { get; init; }
+
     public static DocumentSummary From(DocumentEntity document) => new(
         document.Id, document.Title, document.Status, new IngestionProgress(document.ChunksEmbedded, document.ChunksTotal),
         document.Error, $"/documents/{document.Id}", document.Status == DocumentStatus.Ready ? document.ChunksTotal : 0,
@@ -157,6 +164,9 @@ public sealed record DocumentSummary(
         FileHash = document.FileHash,
     };
 }
+
+/// <summary>Where one page of a document's text is: <c>text[Start..End]</c>.</summary>
+public sealed record DocumentPageSpan(int Page, int Start, int End);
 
 public sealed record DocumentPage(IReadOnlyList<DocumentSummary> Items, int Total, int Offset, int Limit);
 

@@ -466,7 +466,13 @@ public static class DocumentsApi
     {
         // Another tenant's document is answered exactly as a missing one.
         var document = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.TenantId == caller.TenantId && d.Id == id, cancellationToken);
-        return document is null ? NotFound(id) : TypedResults.Ok(DocumentSummary.From(document) with { Text = document.Text });
+        return document is null ? NotFound(id) : TypedResults.Ok(DocumentSummary.From(document) with
+        {
+            Text = document.Text,
+            Pages = document.PagesJson is { } pages
+                ? [.. JsonSerializer.Deserialize<int[][]>(pages)!.Select(page => new DocumentPageSpan(page[0], page[1], page[2]))]
+                : null,
+        });
     }
 
     public static async Task<Results<Ok<DocumentChunks>, ProblemHttpResult>> GetChunksAsync(

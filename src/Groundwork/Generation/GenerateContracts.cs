@@ -7,15 +7,18 @@ namespace Groundwork.Generation;
 /// <summary>A question to answer from the indexed documents — the contract of the post's <c>GenerateRequest</c>.</summary>
 public sealed record GenerateRequest
 {
+    /// <summary>The model used when a request leaves <see cref="Model"/> out.</summary>
+    public const string DefaultModel = "gpt-4";
+
     /// <summary>The question or instruction.</summary>
     [Required]
     [StringLength(10_000, MinimumLength = 1)]
     public string Text { get; init; } = string.Empty;
 
     /// <summary>One of the configured model names (see the enum); <c>local</c> is the built-in extractive answerer.</summary>
-    [DefaultValue("gpt-4")]
+    [DefaultValue(DefaultModel)]
     [ConfiguredModel]
-    public string Model { get; init; } = "gpt-4";
+    public string Model { get; init; } = DefaultModel;
 
     /// <summary>Sampling temperature passed to the model.</summary>
     [DefaultValue(0.7)]

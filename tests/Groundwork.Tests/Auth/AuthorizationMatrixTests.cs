@@ -19,6 +19,7 @@ public sealed partial class AuthorizationMatrixTests : IAsyncLifetime
     private static readonly Dictionary<string, Right> Rights = new()
     {
         ["POST /generate"] = Right.Reader,
+        ["GET /models"] = Right.Reader,
         ["POST /embeddings"] = Right.Reader,
         ["POST /search"] = Right.Reader,
         ["GET /documents"] = Right.Reader,
