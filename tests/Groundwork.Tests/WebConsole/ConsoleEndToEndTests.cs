@@ -19,7 +19,9 @@ public sealed class ConsoleEndToEndTests(ConsoleBrowserFixture fixture) : IClass
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         await Expect(page.GetByTestId("identity")).ToContainTextAsync("admin");
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Admin" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await Expect(page.GetByTestId("user-row")).ToContainTextAsync(["admin"]);
+        await ConsoleBrowserFixture.ScreenshotAsync(page, "console-admin");
     }
 
     [Fact]
@@ -43,6 +45,10 @@ public sealed class ConsoleEndToEndTests(ConsoleBrowserFixture fixture) : IClass
 
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Ask" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Admin" })).ToHaveCountAsync(0);
+
+        await page.GotoAsync("/console/admin");
+        await Expect(page.GetByTestId("admin-denied")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("users-table")).ToHaveCountAsync(0);
     }
 
     [Fact]

@@ -63,14 +63,33 @@ public sealed class ConsoleJourneyTests(ConsoleBrowserFixture fixture) : IClassF
             Assert.Equal(System.Net.HttpStatusCode.Created, uploaded.StatusCode);
         }
 
+        // The same search finds it in its own tenant (so an empty answer below means isolation, not a broken page).
+        var own = await fixture.SignedInPageAsync(editor.Key, "/console/search");
+        await SearchAsync(own, "Quasar pager on-call engineer");
+        await Expect(own.GetByTestId("search-result").First).ToContainTextAsync("Orion runbook");
+        await ConsoleBrowserFixture.ScreenshotAsync(own, "console-search");
+
         var other = await fixture.App.CreateTenantClientAsync("admin");
         var page = await fixture.SignedInPageAsync(other.Key, "/console/documents");
+        await Expect(page.GetByTestId("no-documents")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("document-row")).ToHaveCountAsync(0);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Search" }).ClickAsync();
-        await page.GetByTestId("search-query").Locator("input").FillAsync("Quasar pager on-call engineer");
-        await page.GetByTestId("search-run").ClickAsync();
-        await Expect(page.GetByText("No results")).ToBeVisibleAsync();
+        await SearchAsync(page, "Quasar pager on-call engineer");
+        await Expect(page.GetByTestId("search-status")).ToContainTextAsync("No results");
         await Expect(page.GetByTestId("search-result")).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Ask" }).ClickAsync();
+        await page.GetByTestId("question").Locator("textarea").FillAsync("Who is paged through the Quasar pager?");
+        await page.GetByTestId("ask").ClickAsync();
+        await Expect(page.GetByTestId("not-found")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid^=source-]")).ToHaveCountAsync(0);
+    }
+
+    private static async Task SearchAsync(IPage page, string query)
+    {
+        await page.GetByTestId("search-query").Locator("input").FillAsync(query);
+        await page.GetByTestId("search-run").ClickAsync();
+        await Expect(page.GetByTestId("search-status")).ToBeVisibleAsync();
     }
 }
