@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.FluentUI.AspNetCore.Components;
 
 namespace Groundwork.WebConsole;
@@ -22,6 +24,11 @@ public static class WebConsoleRegistration
     public static IHostApplicationBuilder AddWebConsole(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebConsoleOptions>().BindConfiguration(WebConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (!builder.Configuration.GetValue($"{WebConsoleOptions.Section}:{nameof(WebConsoleOptions.Enabled)}", true))
+        {
+            return builder;
+        }
+
         if (builder.Environment is IWebHostEnvironment web)
         {
             // Run from build output (dotnet run, tests), the files are found through the build's manifest; published,
@@ -48,13 +55,21 @@ public static class WebConsoleRegistration
     /// MapStaticAssets: run from build output, MapStaticAssets adds a catch-all fallback route that made a GET of a
     /// POST-only API route 404 instead of 405.
     /// </summary>
-    public static IApplicationBuilder UseWebConsoleFiles(this IApplicationBuilder app) => app.UseStaticFiles();
+    public static IApplicationBuilder UseWebConsoleFiles(this IApplicationBuilder app) =>
+        Enabled(app.ApplicationServices) ? app.UseStaticFiles() : app;
 
     /// <summary>The console's pages from <c>/</c>, its Blazor hub and static files; no API key needed to load them.</summary>
     public static WebApplication MapWebConsole(this WebApplication app)
     {
+        if (!Enabled(app.Services))
+        {
+            return app;
+        }
+
         app.UseAntiforgery();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().AllowAnonymous();
         return app;
     }
+
+    private static bool Enabled(IServiceProvider services) => services.GetRequiredService<IOptions<WebConsoleOptions>>().Value.Enabled;
 }
