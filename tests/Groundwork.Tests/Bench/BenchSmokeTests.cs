@@ -43,7 +43,7 @@ public sealed class BenchSmokeTests : IDisposable
     {
         var start = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = RepositoryRoot(),
+            WorkingDirectory = RepositoryPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -96,18 +96,5 @@ public sealed class BenchSmokeTests : IDisposable
         {
             process.Kill(entireProcessTree: true);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Groundwork.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Groundwork.slnx above {AppContext.BaseDirectory}");
     }
 }

@@ -54,7 +54,7 @@ public sealed class AnswerQualityTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task SliceOfTheEvaluationSetMeetsItsFloors()
     {
-        var evalDirectory = Path.Combine(RepositoryRoot(), "bench", "eval");
+        var evalDirectory = Path.Combine(RepositoryPaths.Root, "bench", "eval");
         var answerable = (await ReadLinesAsync<Answerable>(Path.Combine(evalDirectory, "answerable.jsonl")))
             .Where(q => Documents.Contains(q.Document)).ToList();
         var unanswerable = (await ReadLinesAsync<Unanswerable>(Path.Combine(evalDirectory, "unanswerable.jsonl")))
@@ -198,17 +198,4 @@ public sealed class AnswerQualityTests(ITestOutputHelper output) : IAsyncLifetim
     private static async Task<List<T>> ReadLinesAsync<T>(string path) =>
         [.. (await File.ReadAllLinesAsync(path, Cancel)).Where(line => line.Length > 0)
             .Select(line => JsonSerializer.Deserialize<T>(line, GroundworkApp.Json)!)];
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Groundwork.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Groundwork.slnx above {AppContext.BaseDirectory}");
-    }
 }

@@ -72,7 +72,7 @@ public static partial class OpenAiNodeProject
     /// <summary>A safety net only: the whole Node run takes seconds.</summary>
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
 
-    public static string Directory { get; } = Path.Combine(RepositoryRoot(), "tests", "openai-node");
+    public static string Directory { get; } = Path.Combine(RepositoryPaths.Root, "tests", "openai-node");
 
     public static IReadOnlyList<string> TestNames() =>
         System.IO.Directory.GetFiles(Directory, "*.test.mjs").Order(StringComparer.Ordinal)
@@ -203,19 +203,6 @@ public static partial class OpenAiNodeProject
         }
 
         return byName;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Groundwork.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Groundwork.slnx above {AppContext.BaseDirectory}");
     }
 }
 

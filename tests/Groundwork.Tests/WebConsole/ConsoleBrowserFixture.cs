@@ -72,7 +72,7 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
     /// <summary>Saves a screenshot of the page into docs/images (the README shows them).</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = Path.Combine(RepositoryRoot(), "docs", "images");
+        var folder = Path.Combine(RepositoryPaths.Root, "docs", "images");
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png") });
     }
@@ -86,18 +86,5 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
 
         _playwright?.Dispose();
         await App.DisposeAsync();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Groundwork.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Groundwork.slnx above {AppContext.BaseDirectory}");
     }
 }
