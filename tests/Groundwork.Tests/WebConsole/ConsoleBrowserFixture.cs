@@ -36,6 +36,9 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"No Chromium at {ChromiumPath}: apt-get install chromium (.ci/run does), or set GROUNDWORK_CHROMIUM.");
         }
 
+        // Playwright's expectations poll until they hold; 5 s (its default) is too little for a first search or answer
+        // on a loaded 2-core CI machine. An upper bound, not a wait: a passing expectation returns at once.
+        Assertions.SetDefaultExpectTimeout(30_000);
         App.UseKestrel(0);
         App.StartServer();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
