@@ -67,7 +67,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("Disabled", Ada().TextContent));
 
         Ada().QuerySelector("[data-testid=edit-user-button]")!.Click();
-        page.Find("#edit-role").Change("editor");
+        page.WaitForElement("#edit-role").Change("editor");
         page.Find("#edit-budget-tokens").Change("5000");
         page.Find("[data-testid=save-user]").Click();
         page.WaitForAssertion(() => Assert.Contains("5,000 tokens per month", Ada().TextContent));
