@@ -135,17 +135,18 @@ public sealed class AdminPageTests : IAsyncLifetime
         }
 
         page.Find("[data-testid=copy-key]").Click();
+        page.WaitForAssertion(() => Assert.Single(host.Context.JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText"));
         var copy = Assert.Single(host.Context.JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText");
         Assert.Equal(key, copy.Arguments[0]);
 
         page.Find("[data-testid=dismiss-key]").Click();
-        Assert.Empty(page.FindAll("[data-testid=new-key]"));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=new-key]")));
         Assert.DoesNotContain(key, page.Markup);
 
         var row = page.FindAll("[data-testid=key-row]").Single(r => r.TextContent.Contains("laptop", StringComparison.Ordinal));
         var keyId = row.GetAttribute("data-key-id");
         row.QuerySelector("[data-testid=revoke-key]")!.Click();
-        page.Find($"[data-key-id='{keyId}'] [data-testid=confirm-revoke]").Click();
+        page.WaitForElement($"[data-key-id='{keyId}'] [data-testid=confirm-revoke]").Click();
 
         page.WaitForAssertion(() => Assert.Contains("Revoked", page.Find($"[data-key-id='{keyId}']").TextContent));
         Assert.Equal(HttpStatusCode.Unauthorized, await MeStatusAsync(key));
@@ -179,7 +180,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         Assert.Contains(host.Session.Me!.User.Email, page.Find("[data-testid=usage-users]").TextContent);
 
         page.Find("[data-testid=usage-toggle-table]").Click();
-        Assert.Contains(today, page.Find("[data-testid=usage-day-table]").TextContent);
+        Assert.Contains(today, page.WaitForElement("[data-testid=usage-day-table]").TextContent);
         page.Find("[data-testid=usage-range-30]").Click();
         page.WaitForAssertion(() => Assert.Equal(30, page.FindAll("[data-testid=usage-bar]").Count));
     }
