@@ -11,12 +11,13 @@
 #   --smoke                      short run, see above
 #   --results-dir DIR            where the results JSON goes (default bench/results, * a new temporary folder)
 #   --duration S                 seconds per measurement (20, * 3)
-#   --warmup S                   seconds of warm-up per system (5, * 1)
+#   --warmup S                   seconds of warm-up per system, in 5 s rounds whose throughput is recorded (40, * 1)
 #   --connections LIST           comma-separated wrk connection counts (64,256)
 #   --chat-latency-ms MS         fake upstream chat latency (100)
 #   --embedding-latency-ms MS    fake upstream embedding latency (10)
 #   --chunks N                   chunks loaded into Groundwork before measuring (10000, * 500)
-#   --systems LIST               which systems, in order (fastapi,flask,groundwork)
+#   --systems LIST               which systems, in order (fastapi,flask,groundwork); groundwork is measured twice: after
+#                                loading the documents, and again after a restart on the same data folder
 #   --wrk-threads N              wrk threads (2)
 #   --wrk-timeout S              wrk request timeout (5)
 #   --telemetry on|off           Groundwork with OpenTelemetry (on) or Telemetry:Enabled=false (off) (on)
@@ -64,7 +65,7 @@ done
 if [ "$smoke" -eq 1 ]; then
   duration=${duration:-3}; warmup=${warmup:-1}; chunks=${chunks:-500}
 else
-  duration=${duration:-20}; warmup=${warmup:-5}; chunks=${chunks:-10000}
+  duration=${duration:-20}; warmup=${warmup:-40}; chunks=${chunks:-10000}
 fi
 for number in "$duration" "$warmup" "$chat_ms" "$embedding_ms" "$chunks" "$wrk_threads" "$wrk_timeout" ${connections//,/ }; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 2; }
@@ -176,7 +177,7 @@ connections=$connections
 chat_latency_ms=$chat_ms
 embedding_latency_ms=$embedding_ms
 chunks=$chunks
-systems=$systems
+systems=$(echo "$systems" | sed 's/\bgroundwork\b/groundwork,groundwork_restarted/')
 wrk_threads=$wrk_threads
 wrk_timeout=$wrk_timeout
 telemetry=$telemetry
@@ -215,6 +216,19 @@ run_wrk() { # PORT CONNECTIONS SECONDS OUTPUT
     "http://127.0.0.1:$1/generate" >"$4" 2>&1 || { cat "$4" >&2; fail "wrk failed"; }
 }
 
+cpu_microseconds() { # PID: CPU time (user + system) used so far by the process and its descendants, in µs
+  "$py" "$repo/bench/lib/rss_sampler.py" cpu "$1"
+}
+
+warm_up() { # PORT FOLDER: the warm-up at the highest connection count, in rounds of at most 5 s, each one recorded
+  local port="$1" folder="$2" left="$warmup" round=0 seconds
+  while [ "$left" -gt 0 ]; do
+    seconds=$(( left < 5 ? left : 5 ))
+    run_wrk "$port" "$max_connections" "$seconds" "$folder/wrk-warmup-$round.txt"
+    left=$(( left - seconds )); round=$(( round + 1 ))
+  done
+}
+
 measure() { # SYSTEM LABEL ENVIRONMENT COMMAND...
   local system="$1" label="$2" environment="$3"; shift 3
   local folder="$work/$system" port pid sampler t0 t1 c
@@ -234,7 +248,14 @@ measure() { # SYSTEM LABEL ENVIRONMENT COMMAND...
   start_group "$folder/rss-sampler.log" "$py" "$repo/bench/lib/rss_sampler.py" sample "$pid" "$folder/rss.tsv"
   sampler=$started_pid
 
-  if [ "$system" = groundwork ]; then
+  if [ "$system" = groundwork_restarted ]; then
+    # The same data folder as the first groundwork run: nothing is loaded, the index and SQLite are read back.
+    wait_until 60 "$pid" "$label" groundwork_ready "$port"
+    echo "startup_seconds=$(seconds_since "$t0")" >>"$folder/info"
+    echo "ready_json=$(curl -sf --max-time 5 "http://127.0.0.1:$port/health/ready")" >>"$folder/info"
+    log "$system: ready on 127.0.0.1:$port after a restart on the same data folder"
+    wait_until 30 "$pid" "$label" generate_ok "$port"
+  elif [ "$system" = groundwork ]; then
     wait_until 60 "$pid" "$label" groundwork_ready "$port"
     echo "startup_seconds=$(seconds_since "$t0")" >>"$folder/info"
     log "$system: ready on 127.0.0.1:$port; loading documents up to $chunks chunks"
@@ -256,14 +277,14 @@ measure() { # SYSTEM LABEL ENVIRONMENT COMMAND...
   fi
   echo "check_bytes=$(stat -c %s "$work/check.json")" >>"$folder/info"
 
-  if [ "$warmup" -gt 0 ]; then
-    run_wrk "$port" "$max_connections" "$warmup" "$folder/wrk-warmup.txt"
-  fi
+  warm_up "$port" "$folder"
   for c in "${connection_counts[@]}"; do
     sleep 1
     t1=$(date +%s.%N)
+    local cpu_before
+    cpu_before=$(cpu_microseconds "$pid")
     run_wrk "$port" "$c" "$duration" "$folder/wrk-$c.txt"
-    echo "$c $t1 $(date +%s.%N)" >>"$folder/phases"
+    echo "$c $t1 $(date +%s.%N) $cpu_before $(cpu_microseconds "$pid")" >>"$folder/phases"
     log "$system: $c connections: $(grep -h 'Requests/sec' "$folder/wrk-$c.txt" | tr -s ' ')"
     kill -0 "$pid" 2>/dev/null || fail "$label exited during the measurement"
   done
@@ -292,10 +313,13 @@ for system in ${systems//,/ }; do
       # which every question would abstain without calling the model; the peers always call it, so Groundwork does too.
       storage="$work/groundwork-data"
       mkdir -p "$storage"
-      measure groundwork "Groundwork (ASP.NET Core, one process)" \
-        "OPENAI_API_KEY=bench OPENAI_BASE_URL=$upstream Logging__LogLevel__Default=Warning" \
-        dotnet "$groundwork_dll" --urls http://127.0.0.1:@PORT@ "--Storage:Path=$storage" \
-        --Embeddings:Provider=openai --Search:MinRelevance=0 "--Telemetry:Enabled=$([ "$telemetry" = on ] && echo true || echo false)" ;;
+      groundwork_command=(dotnet "$groundwork_dll" --urls http://127.0.0.1:@PORT@ "--Storage:Path=$storage"
+        --Embeddings:Provider=openai --Search:MinRelevance=0 "--Telemetry:Enabled=$([ "$telemetry" = on ] && echo true || echo false)")
+      groundwork_environment="OPENAI_API_KEY=bench OPENAI_BASE_URL=$upstream Logging__LogLevel__Default=Warning"
+      measure groundwork "Groundwork (ASP.NET Core, one process)" "$groundwork_environment" "${groundwork_command[@]}"
+      # A restart on the same data folder (issue 16): the same figures are expected, after the same warm-up.
+      measure groundwork_restarted "Groundwork, restarted on the same data folder" "$groundwork_environment" \
+        "${groundwork_command[@]}" ;;
   esac
 done
 stop_group "$fake_pid"

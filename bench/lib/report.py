@@ -148,10 +148,12 @@ def assemble(work: Path, out: Path) -> None:
     for name in settings["systems"].split(","):
         folder = work / name
         info = read_keyvalues(folder / "info")
-        phases = {}
+        phases, cpu = {}, {}
         for line in (folder / "phases").read_text().splitlines() if (folder / "phases").exists() else []:
-            phase, start, end = line.split()
+            phase, start, end, *cpu_microseconds = line.split()
             phases[phase] = (float(start), float(end))
+            if len(cpu_microseconds) == 2:
+                cpu[phase] = int(cpu_microseconds[1]) - int(cpu_microseconds[0])
         results = {}
         for c in connections:
             wrk_path = folder / f"wrk-{c}.txt"
@@ -161,6 +163,9 @@ def assemble(work: Path, out: Path) -> None:
             result = {"connections": c, **parse_wrk(text)}
             result["ideal_requests_per_sec"] = ideal[str(c)]
             result["fraction_of_ideal"] = round(result["requests_per_sec"] / ideal[str(c)], 3)
+            # CPU time of the system's whole process tree during the measurement, per answered request.
+            result["cpu_us_per_request"] = (round(cpu[str(c)] / result["requests"]) if str(c) in cpu and result["requests"]
+                                            else None)
             result.update(memory_peaks(folder / "rss.tsv", *phases.get(str(c), (0, 0))))
             result["wrk_output"] = text
             results[str(c)] = result
@@ -175,16 +180,18 @@ def assemble(work: Path, out: Path) -> None:
         }
         if info.get("load_json"):
             system["documents_loaded"] = json.loads(info["load_json"])
-        if (folder / "wrk-warmup.txt").exists():
-            system["warmup"] = {k: v for k, v in parse_wrk((folder / "wrk-warmup.txt").read_text()).items()
-                                if k in ("requests_per_sec", "requests", "errors")}
+        if info.get("ready_json"):
+            system["ready_after_restart"] = json.loads(info["ready_json"])
+        rounds = sorted(folder.glob("wrk-warmup-*.txt"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+        system["warmup_rounds"] = [{k: v for k, v in parse_wrk(path.read_text()).items()
+                                    if k in ("requests_per_sec", "requests", "duration_s", "errors")} for path in rounds]
         system["results"] = results
         systems[name] = system
 
     request_body = json.loads(Path(settings["request_body_file"]).read_text())
     document = {
         "benchmark": "generate",
-        "schema_version": 1,
+        "schema_version": 2,
         "smoke": settings.get("smoke") == "1",
         "started_at": settings.get("started_at"),
         "wall_seconds": float(settings["wall_seconds"]) if settings.get("wall_seconds") else None,
@@ -194,6 +201,7 @@ def assemble(work: Path, out: Path) -> None:
         "settings": {
             "duration_s": int(settings["duration"]),
             "warmup_s": int(settings["warmup"]),
+            "warmup_round_s": 5,
             "connections": connections,
             "chat_latency_ms": int(settings["chat_latency_ms"]),
             "embedding_latency_ms": int(settings["embedding_latency_ms"]),
@@ -223,7 +231,7 @@ def table_rows(results: dict) -> list[list[str]]:
     for c in results["settings"]["connections"]:
         ideal = results["ideal"]["requests_per_sec"][str(c)]
         rows.append([str(c), f"*ideal ({c} ÷ {upstream_ms / 1000:.3f} s)*", fmt(ideal), "100 %", fmt(upstream_ms),
-                     fmt(upstream_ms), "", "", "", ""])
+                     fmt(upstream_ms), "", "", "", "", ""])
         for system in results["systems"].values():
             r = system["results"].get(str(c))
             if r is None:
@@ -231,15 +239,41 @@ def table_rows(results: dict) -> list[list[str]]:
             e = r["errors"]
             rows.append([str(c), system["label"], fmt(r["requests_per_sec"]), f"{r['fraction_of_ideal'] * 100:.0f} %",
                          fmt(r["latency_ms"].get("p50"), 1), fmt(r["latency_ms"].get("p99"), 1),
-                         fmt(e["total_excluding_timeouts"]), fmt(e["timeout"]), fmt(r["rss_peak_mib"]),
-                         fmt(r["pss_peak_mib"])])
+                         fmt(e["total_excluding_timeouts"]), fmt(e["timeout"]), fmt(r.get("cpu_us_per_request")),
+                         fmt(r["rss_peak_mib"]), fmt(r["pss_peak_mib"])])
     return rows
+
+
+def ratio_lines(results: dict) -> list[str]:
+    """Groundwork's throughput as a multiple of each peer's, per connection count, and its warm-up after the restart."""
+    systems = results["systems"]
+    lines = []
+    for peer in ("fastapi", "flask"):
+        if peer not in systems:
+            continue
+        for name in ("groundwork", "groundwork_restarted"):
+            if name not in systems:
+                continue
+            parts = []
+            for c in results["settings"]["connections"]:
+                ours, theirs = systems[name]["results"].get(str(c)), systems[peer]["results"].get(str(c))
+                if ours and theirs and theirs["requests_per_sec"]:
+                    parts.append(f"{ours['requests_per_sec'] / theirs['requests_per_sec']:.1f}× at {c} connections")
+            if parts:
+                lines.append(f"- {systems[name]['label']} ÷ {systems[peer]['label']}: {', '.join(parts)}.")
+    for name, system in systems.items():
+        rounds = system.get("warmup_rounds") or []
+        if name.startswith("groundwork") and rounds:
+            curve = ", ".join(fmt(r["requests_per_sec"]) for r in rounds)
+            lines.append(f"- {system['label']}, warm-up at {max(results['settings']['connections'])} connections, "
+                         f"req/s in each {results['settings'].get('warmup_round_s', 5)} s round: {curve}.")
+    return lines
 
 
 def markdown_section(results: dict, json_name: str, chart_link: str) -> str:
     s, m, g = results["settings"], results["machine"], results["git"]
     header = ["connections", "system", "req/s", "of ideal", "p50 ms", "p99 ms", "errors", "timeouts",
-              "peak RSS MiB", "peak PSS MiB"]
+              "CPU µs/request", "peak RSS MiB", "peak PSS MiB"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join([" --- "] * 2 + [" ---: "] * (len(header) - 2)) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
     groundwork = results["systems"].get("groundwork", {}).get("documents_loaded", {})
@@ -263,13 +297,20 @@ def markdown_section(results: dict, json_name: str, chart_link: str) -> str:
         "HNSW index and SQLite; it also searches the chunks' words (SQLite FTS5 BM25) and fuses both rankings "
         "(hybrid retrieval, its default), so it does more work per request than the peers, and returns the cited "
         "sources with each answer (its responses are larger). "
-        f"Load: `{s['wrk']}` after a {s['warmup_s']} s warm-up. *Ideal* is connections ÷ upstream latency, what a "
+        "Groundwork is measured twice: after loading the documents, and again after stopping it and starting it on the "
+        "same data folder (issue 16: a restart once made every request twice as expensive in the first 30 s, while "
+        "the JIT tiered up). "
+        f"Load: `{s['wrk']}` after a {s['warmup_s']} s warm-up at the highest connection count (every system, "
+        "every start: long enough for the .NET JIT to finish tiering up, see the warm-up rounds below). *Ideal* is connections ÷ upstream latency, what a "
         "server adding no time of its own would reach. Errors are wrk's connect/read/write socket errors plus non-2xx "
         "answers; timeouts are requests without an answer within the wrk timeout. Peak RSS is the highest sum of VmRSS "
         "over the system's whole process tree (master and workers), sampled every 200 ms during the measurement; "
-        "it counts pages the processes share once per process, PSS divides them.",
+        "it counts pages the processes share once per process, PSS divides them. CPU µs/request is the CPU time "
+        "(user + system) of the system's whole process tree during the measurement divided by the requests answered.",
         "",
         *lines,
+        "",
+        *ratio_lines(results),
         "",
         f"![Requests per second for each system at {' and '.join(str(c) for c in s['connections'])} connections, "
         f"with the ideal]({chart_link})",
@@ -337,7 +378,7 @@ def render(json_path: Path, markdown: Path, chart: Path) -> None:
 def summary(json_path: Path) -> None:
     results = json.loads(json_path.read_text())
     print(f"{'conns':>5}  {'system':<48} {'req/s':>8} {'ideal':>6} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-          f"{'t/o':>5} {'RSS MiB':>8} {'PSS MiB':>8}")
+          f"{'t/o':>5} {'CPU µs':>7} {'RSS MiB':>8} {'PSS MiB':>8}")
     for c in results["settings"]["connections"]:
         ideal = results["ideal"]["requests_per_sec"][str(c)]
         print(f"{c:>5}  {'ideal':<48} {ideal:>8.0f} {'100%':>6}")
@@ -347,7 +388,9 @@ def summary(json_path: Path) -> None:
                 print(f"{c:>5}  {system['label']:<48} {r['requests_per_sec']:>8.0f} {r['fraction_of_ideal']:>6.0%} "
                       f"{r['latency_ms'].get('p50', 0):>8.1f} {r['latency_ms'].get('p99', 0):>8.1f} "
                       f"{r['errors']['total_excluding_timeouts']:>6} {r['errors']['timeout']:>5} "
-                      f"{r['rss_peak_mib']:>8.0f} {r['pss_peak_mib']:>8.0f}")
+                      f"{fmt(r.get('cpu_us_per_request')):>7} {r['rss_peak_mib']:>8.0f} {r['pss_peak_mib']:>8.0f}")
+    for line in ratio_lines(results):
+        print(line)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
-"""Memory of a process tree: a process and all its descendants, found afresh from /proc at every sample.
+"""Memory and CPU time of a process tree: a process and all its descendants, found afresh from /proc at every sample.
 
 sample ROOT_PID OUT [--interval 0.2]: every interval appends "unix_time rss_kib pss_kib processes" to OUT (summed over
   the tree: VmRSS from /proc/PID/status, Pss from /proc/PID/smaps_rollup) until ROOT_PID is gone or on SIGTERM.
 hwm ROOT_PID: prints the tree's summed VmHWM (each process's own peak RSS) in KiB and the number of processes.
+cpu ROOT_PID: prints the CPU time (user + system) the tree's live processes have used so far, in microseconds.
 Summed RSS counts pages shared between processes (forked workers, shared libraries) once per process; PSS splits
 them, so it is the fairer total for multi-process servers.
 """
@@ -58,8 +59,22 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_microseconds(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(b")") + 2:].split()
+    # utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) * 1_000_000 // os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     mode, root = sys.argv[1], int(sys.argv[2])
+    if mode == "cpu":
+        print(sum(cpu_microseconds(pid) for pid in tree(root)))
+        return
     if mode == "hwm":
         pids = tree(root)
         print(sum(status_kib(pid, "VmHWM") for pid in pids), len(pids))

@@ -12,7 +12,7 @@ public sealed class BenchSmokeCollection;
 public sealed class BenchSmokeTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
-    private static readonly string[] Systems = ["fastapi", "flask", "groundwork"];
+    private static readonly string[] Systems = ["fastapi", "flask", "groundwork", "groundwork_restarted"];
     private static readonly string[] ConnectionCounts = ["64", "256"];
 
     private readonly string _resultsDirectory = Directory.CreateTempSubdirectory("groundwork-bench-smoke-test-").FullName;
@@ -35,8 +35,19 @@ public sealed class BenchSmokeTests : IDisposable
                 var requestsPerSecond = systems.GetProperty(system).GetProperty("results").GetProperty(connections)
                     .GetProperty("requests_per_sec").GetDouble();
                 Assert.True(requestsPerSecond > 0, $"{system} at {connections} connections: {requestsPerSecond} req/s\n{output}");
+                var cpuPerRequest = systems.GetProperty(system).GetProperty("results").GetProperty(connections)
+                    .GetProperty("cpu_us_per_request").GetInt64();
+                Assert.True(cpuPerRequest > 0, $"{system} at {connections} connections: {cpuPerRequest} µs of CPU per request\n{output}");
             }
+
+            Assert.NotEmpty(systems.GetProperty(system).GetProperty("warmup_rounds").EnumerateArray());
         }
+
+        // The restart read back what the first run loaded: the same chunks in the vector index.
+        var loaded = systems.GetProperty("groundwork").GetProperty("documents_loaded").GetProperty("chunks").GetInt64();
+        var indexed = systems.GetProperty("groundwork_restarted").GetProperty("ready_after_restart").GetProperty("checks")
+            .GetProperty("vector_index").GetProperty("description").GetString();
+        Assert.Equal($"{loaded} chunks indexed", indexed);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
