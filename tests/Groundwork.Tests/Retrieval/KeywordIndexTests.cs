@@ -1,0 +1,186 @@
+using Groundwork.Retrieval;
+using Microsoft.Data.Sqlite;
+
+namespace Groundwork.Tests.Retrieval;
+
+/// <summary>
+/// The in-memory keyword index on its own: its terms are FTS5's, its pruned top k is exactly the exhaustive BM25
+/// top k, and neither deletions, filters nor the age of a chunk change what it finds.
+/// </summary>
+public sealed class KeywordIndexTests
+{
+    [Fact]
+    public void TermsAreThoseOfTheFts5PorterUnicode61Tokenizer()
+    {
+        var corpus = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "bench", "eval", "corpus")).Order()
+            .Select(File.ReadAllText).ToList();
+        corpus.Add("Crème brûlée, naïve café; ÉCOLE Straße — Ångström Łódź Ørsted 42nd 3.14 x² año hopping caresses ponies aed sky ties");
+
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE VIRTUAL TABLE words USING fts5(Text, tokenize='porter unicode61 remove_diacritics 2');" +
+                                 "CREATE VIRTUAL TABLE terms USING fts5vocab(words, 'instance');";
+            create.ExecuteNonQuery();
+        }
+
+        for (var i = 0; i < corpus.Count; i++)
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO words(rowid, Text) VALUES ($row, $text)";
+            insert.Parameters.AddWithValue("$row", i);
+            insert.Parameters.AddWithValue("$text", corpus[i]);
+            insert.ExecuteNonQuery();
+        }
+
+        for (var i = 0; i < corpus.Count; i++)
+        {
+            var fts5 = new List<string>();
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT term FROM terms WHERE doc = $row ORDER BY offset";
+            read.Parameters.AddWithValue("$row", i);
+            using (var reader = read.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    fts5.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Equal(fts5, KeywordTokenizer.Terms(corpus[i]));
+        }
+    }
+
+    [Fact]
+    public void PrunedTopKEqualsExhaustiveBm25OnARandomCorpus()
+    {
+        var random = new Random(16);
+        var vocabulary = Enumerable.Range(0, 400).Select(i => "w" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture) + "x").ToArray();
+        var index = new KeywordIndex();
+        var live = new Dictionary<long, string>();
+        var chunks = new List<(long, string)>();
+        for (var i = 0; i < 6_000; i++)
+        {
+            // Zipf-like: low word numbers are common, high ones rare; lengths vary so BM25's length term matters.
+            var words = Enumerable.Range(0, random.Next(5, 120)).Select(_ => vocabulary[(int)(vocabulary.Length * Math.Pow(random.NextDouble(), 3))]);
+            chunks.Add((1_000_000 + i, string.Join(' ', words)));
+        }
+
+        // Several batches, as ingestion adds them, with deletions in between.
+        foreach (var batch in chunks.Chunk(700))
+        {
+            index.Add(batch);
+            var removed = batch.Where((_, j) => j % 9 == 0).Select(c => c.Item1).ToList();
+            index.Remove(removed);
+            foreach (var (id, text) in batch.Where(c => !removed.Contains(c.Item1)))
+            {
+                live[id] = text;
+            }
+        }
+
+        var reference = new Bm25Reference(live);
+        for (var q = 0; q < 300; q++)
+        {
+            var terms = Enumerable.Range(0, random.Next(1, 7)).Select(_ => vocabulary[(int)(vocabulary.Length * Math.Pow(random.NextDouble(), 1.5))]).ToList();
+            var limit = new[] { 1, 5, 10, 40 }[q % 4];
+
+            var pruned = index.Search([.. terms.Select(t => KeywordTokenizer.TermOf(t)!)], limit);
+            var expected = reference.Search(terms, limit);
+
+            Assert.Equal(expected.Count, pruned.Count);
+            for (var i = 0; i < expected.Count; i++)
+            {
+                Assert.Equal(expected[i].Score, pruned[i].Score, 1e-4);
+                // Equal scores may come in either order.
+                if ((i == 0 || expected[i - 1].Score - expected[i].Score > 1e-4) && (i + 1 == expected.Count || expected[i].Score - expected[i + 1].Score > 1e-4))
+                {
+                    Assert.Equal(expected[i].ChunkId, pruned[i].ChunkId);
+                }
+            }
+        }
+    }
+
+    /// <summary>FTS5's bm25() computed directly from the texts, every chunk scored; with the search's plan for words in more than half of the chunks.</summary>
+    private sealed class Bm25Reference(Dictionary<long, string> chunks)
+    {
+        private readonly Dictionary<long, List<string>> _terms = chunks.ToDictionary(c => c.Key, c => KeywordTokenizer.Terms(c.Value));
+
+        public List<(long ChunkId, double Score)> Search(List<string> words, int limit)
+        {
+            var n = (double)_terms.Count;
+            var average = _terms.Values.Average(t => t.Count);
+            var terms = words.Select(w => KeywordTokenizer.TermOf(w)!).Distinct().Select(t => (Term: t, Chunks: _terms.Values.Count(c => c.Contains(t))))
+                .Where(t => t.Chunks > 0).ToList();
+            if (terms.Exists(t => t.Chunks * 2 <= n))
+            {
+                terms.RemoveAll(t => t.Chunks * 2 > n);
+            }
+
+            var scores = new List<(long, double)>();
+            foreach (var (chunkId, chunkTerms) in _terms)
+            {
+                var score = 0.0;
+                var matched = false;
+                foreach (var (term, containing) in terms)
+                {
+                    var frequency = chunkTerms.Count(t => t == term);
+                    if (frequency == 0)
+                    {
+                        continue;
+                    }
+
+                    matched = true;
+                    var idf = Math.Log((n - containing + 0.5) / (containing + 0.5));
+                    idf = idf <= 0 ? 1e-6 : idf;
+                    score += idf * frequency * 2.2 / (frequency + 1.2 * (0.25 + 0.75 * chunkTerms.Count / average));
+                }
+
+                if (matched)
+                {
+                    scores.Add((chunkId, score));
+                }
+            }
+
+            return [.. scores.OrderByDescending(s => s.Item2).Take(limit)];
+        }
+    }
+
+    [Fact]
+    public void TheBestChunkIsFoundHoweverManyNewerChunksHaveTheWord()
+    {
+        var index = new KeywordIndex();
+        index.Add([(1, "The zorblax valve: zorblax valve, zorblax valve.")]);
+        index.Add([.. Enumerable.Range(2, 5_000).Select(i => ((long)i, $"Entry {i} of the log mentions a valve once among many other words of the day."))]);
+
+        Assert.Equal(1, index.Search(["valv"], 10)[0].ChunkId);
+        Assert.Equal(1, index.Search(["zorblax", "valv"], 10)[0].ChunkId);
+    }
+
+    [Fact]
+    public void AFilteredSearchFillsTopKWithAllowedChunks()
+    {
+        var index = new KeywordIndex();
+        index.Add([.. Enumerable.Range(1, 3_000).Select(i => ((long)i, i % 100 == 0 ? "a pump report" : "pump pump pump pump"))]);
+        var allowed = Enumerable.Range(1, 3_000).Where(i => i % 100 == 0).Select(i => (long)i).ToHashSet();
+
+        var found = index.Search(["pump", "report"], 10, allowed);
+
+        Assert.Equal(10, found.Count);
+        Assert.All(found, match => Assert.Contains(match.ChunkId, allowed));
+    }
+
+    [Fact]
+    public void RemovedChunksAreNotFoundAndLeaveTheStatistics()
+    {
+        var index = new KeywordIndex();
+        index.Add([(1, "red pump"), (2, "red valve"), (3, "blue valve"), (4, "green hose")]);
+        Assert.Equal(2, index.DocumentFrequency("valv"));
+
+        index.Remove([2, 99]);
+
+        Assert.Equal(1, index.DocumentFrequency("valv"));
+        Assert.Equal(3, index.Count);
+        Assert.Equal([3L], index.Search(["valv"], 10).Select(m => m.ChunkId));
+    }
+}
