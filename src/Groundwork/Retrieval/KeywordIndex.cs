@@ -179,6 +179,53 @@ public sealed class KeywordIndex
     /// </summary>
     public List<VectorMatch> Search(IReadOnlyList<string> terms, int limit, IReadOnlySet<long>? allowed = null)
     {
+        var plan = Plan(terms, limit);
+        return plan is null ? [] : new MaxScoreSearch(plan.Cursors(), plan.Snapshot, plan.Scorer, limit, allowed).Run();
+    }
+
+    /// <summary>
+    /// The chunks that have every term, best first by BM25 over the terms; then, only when they are fewer than
+    /// <paramref name="fillTo"/>, the best of the others that have any (<see cref="Search"/>), up to <paramref name="limit"/>.
+    /// </summary>
+    public List<VectorMatch> SearchEveryTermFirst(IReadOnlyList<string> terms, int limit, int fillTo, IReadOnlySet<long>? allowed = null)
+    {
+        var plan = Plan(terms, limit);
+        if (plan is null)
+        {
+            return [];
+        }
+
+        if (plan.Terms.Count == 1)
+        {
+            return new MaxScoreSearch(plan.Cursors(), plan.Snapshot, plan.Scorer, limit, allowed).Run();
+        }
+
+        var found = new ConjunctiveSearch(plan.Cursors(), plan.Snapshot, plan.Scorer, limit, allowed).Run();
+        if (found.Count >= Math.Min(fillTo, limit))
+        {
+            return found;
+        }
+
+        // Those found first rank among the best of any term too: ask for enough to fill the limit without them.
+        var seen = found.Select(match => match.ChunkId).ToHashSet();
+        foreach (var match in new MaxScoreSearch(plan.Cursors(), plan.Snapshot, plan.Scorer, limit + found.Count, allowed).Run())
+        {
+            if (found.Count == limit)
+            {
+                break;
+            }
+
+            if (!seen.Contains(match.ChunkId))
+            {
+                found.Add(match);
+            }
+        }
+
+        return found;
+    }
+
+    private QueryPlan? Plan(IReadOnlyList<string> terms, int limit)
+    {
         // Views before the snapshot (see the remarks).
         var views = new List<Postings>(terms.Count);
         foreach (var term in terms.Distinct(StringComparer.Ordinal))
@@ -192,7 +239,7 @@ public sealed class KeywordIndex
         var snapshot = _snapshot;
         if (views.Count == 0 || limit <= 0 || snapshot.Live == 0)
         {
-            return [];
+            return null;
         }
 
         var n = snapshot.Live;
@@ -204,12 +251,17 @@ public sealed class KeywordIndex
 
         if (withFrequency.Count == 0)
         {
-            return [];
+            return null;
         }
 
         var scorer = new Bm25(n, (double)snapshot.LiveLength / n);
-        var cursors = withFrequency.Select(t => new Cursor(t.View, scorer.Idf(t.Chunks), scorer)).OrderBy(c => c.UpperBound).ToArray();
-        return new MaxScoreSearch(cursors, snapshot, scorer, limit, allowed).Run();
+        return new QueryPlan([.. withFrequency.Select(t => (t.View, scorer.Idf(t.Chunks)))], snapshot, scorer);
+    }
+
+    private sealed record QueryPlan(List<(Postings View, double Idf)> Terms, Snapshot Snapshot, Bm25 Scorer)
+    {
+        /// <summary>Fresh cursors over the terms, in increasing order of their upper bound.</summary>
+        public Cursor[] Cursors() => [.. Terms.Select(t => new Cursor(t.View, t.Idf, Scorer)).OrderBy(c => c.UpperBound)];
     }
 
     /// <summary>Bytes held by the index's arrays and dictionaries (estimated), for the benchmark and the logs.</summary>
@@ -224,33 +276,6 @@ public sealed class KeywordIndex
         }
 
         return bytes;
-    }
-
-    /// <summary>Every live chunk's BM25 for the terms, scored one by one: the reference the pruned search must equal (tests).</summary>
-    internal List<VectorMatch> SearchExhaustively(IReadOnlyList<string> terms, int limit)
-    {
-        var snapshot = _snapshot;
-        var scorer = new Bm25(snapshot.Live, (double)snapshot.LiveLength / Math.Max(1, snapshot.Live));
-        var scores = new Dictionary<int, double>();
-        foreach (var term in terms.Distinct(StringComparer.Ordinal))
-        {
-            if (!_terms.TryGetValue(term, out var known) || known.View is not { } view)
-            {
-                continue;
-            }
-
-            var idf = scorer.Idf(view.LiveCount(snapshot));
-            for (var i = 0; i < view.Count; i++)
-            {
-                var doc = view.Docs[i];
-                if (!snapshot.IsDeleted(doc))
-                {
-                    scores[doc] = scores.GetValueOrDefault(doc) + scorer.Score(idf, view.Frequencies[i], snapshot.Lengths[doc]);
-                }
-            }
-        }
-
-        return [.. scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key).Take(limit).Select(s => new VectorMatch(snapshot.ChunkIds[s.Key], (float)s.Value))];
     }
 
     private sealed record Snapshot(long[] ChunkIds, int[] Lengths, ulong[] Deleted, int Count, int Live, long LiveLength, int DeleteEpoch)
@@ -438,11 +463,11 @@ public sealed class KeywordIndex
 
     private sealed class MaxScoreSearch(Cursor[] cursors, Snapshot snapshot, Bm25 scorer, int limit, IReadOnlySet<long>? allowed)
     {
-        // The k best so far; the root is the worst of them (lowest score, and of equal scores the later chunk).
-        private readonly PriorityQueue<int, (double Score, int Ordinal)> _best = new(limit + 1, WorstFirst.Instance);
+        private readonly BestChunks _best = new(snapshot, limit);
         private readonly double[] _boundBelow = BoundsBelow(cursors);
-        private double _threshold = -1;
         private int _firstEssential;
+
+        private double Threshold => _best.Threshold;
 
         public List<VectorMatch> Run()
         {
@@ -459,7 +484,7 @@ public sealed class KeywordIndex
                     break;
                 }
 
-                if (_best.Count == limit && SkipBlocks(doc))
+                if (_best.IsFull && SkipBlocks(doc))
                 {
                     continue;
                 }
@@ -491,7 +516,7 @@ public sealed class KeywordIndex
 
                 for (var i = _firstEssential - 1; i >= 0; i--)
                 {
-                    if (score + _boundBelow[i + 1] <= _threshold)
+                    if (score + _boundBelow[i + 1] < Threshold)
                     {
                         break;
                     }
@@ -505,17 +530,16 @@ public sealed class KeywordIndex
                     }
                 }
 
-                Offer(doc, score);
+                if (_best.Offer(doc, score))
+                {
+                    while (_firstEssential < cursors.Length && _boundBelow[_firstEssential + 1] < Threshold)
+                    {
+                        _firstEssential++;
+                    }
+                }
             }
 
-            var found = new List<VectorMatch>(_best.Count);
-            while (_best.TryDequeue(out var ordinal, out var key))
-            {
-                found.Add(new VectorMatch(snapshot.ChunkIds[ordinal], (float)key.Score));
-            }
-
-            found.Reverse();
-            return found;
+            return _best.Matches();
         }
 
         /// <summary>
@@ -543,7 +567,7 @@ public sealed class KeywordIndex
                 }
             }
 
-            if (bound > _threshold)
+            if (bound >= Threshold)
             {
                 return false;
             }
@@ -559,32 +583,6 @@ public sealed class KeywordIndex
             return doc <= upTo;
         }
 
-        private void Offer(int doc, double score)
-        {
-            if (_best.Count < limit)
-            {
-                _best.Enqueue(doc, (score, doc));
-            }
-            else if (score > _threshold)
-            {
-                _best.EnqueueDequeue(doc, (score, doc));
-            }
-            else
-            {
-                return;
-            }
-
-            if (_best.Count == limit)
-            {
-                _best.TryPeek(out _, out var worst);
-                _threshold = worst.Score;
-                while (_firstEssential < cursors.Length && _boundBelow[_firstEssential + 1] <= _threshold)
-                {
-                    _firstEssential++;
-                }
-            }
-        }
-
         /// <summary>Entry i: the sum of the upper bounds of the terms before i (in increasing order of bound).</summary>
         private static double[] BoundsBelow(Cursor[] cursors)
         {
@@ -598,14 +596,131 @@ public sealed class KeywordIndex
         }
     }
 
-    private sealed class WorstFirst : IComparer<(double Score, int Ordinal)>
+    /// <summary>
+    /// Chunks that have every term: the list of the rarest term leads, the others are sought to each of its chunks;
+    /// blocks of the leading list whose bound plus the others' bounds cannot beat the k-th score are skipped.
+    /// </summary>
+    private sealed class ConjunctiveSearch(Cursor[] cursors, Snapshot snapshot, Bm25 scorer, int limit, IReadOnlySet<long>? allowed)
+    {
+        public List<VectorMatch> Run()
+        {
+            var best = new BestChunks(snapshot, limit);
+            var lead = cursors.MinBy(c => c.Count)!;
+            var others = cursors.Where(c => c != lead).ToArray();
+            var othersBound = others.Sum(c => c.UpperBound);
+            while (lead.Position < lead.Count)
+            {
+                if (best.IsFull && lead.BlockUpperBound(scorer) + othersBound < best.Threshold)
+                {
+                    lead.Position = lead.BlockEnd;
+                    continue;
+                }
+
+                var doc = lead.Doc;
+                var missing = -1;
+                foreach (var other in others)
+                {
+                    other.Seek(doc);
+                    if (other.Doc != doc)
+                    {
+                        missing = other.Doc;
+                        break;
+                    }
+                }
+
+                if (missing == int.MaxValue)
+                {
+                    break;
+                }
+
+                if (missing >= 0)
+                {
+                    lead.Seek(missing);
+                    continue;
+                }
+
+                if (!snapshot.IsDeleted(doc) && (allowed is null || allowed.Contains(snapshot.ChunkIds[doc])))
+                {
+                    var norm = scorer.Norm(snapshot.Lengths[doc]);
+                    var score = 0.0;
+                    foreach (var cursor in cursors)
+                    {
+                        int frequency = cursor.Frequencies[cursor.Position];
+                        score += cursor.Idf * frequency * (K1 + 1) / (frequency + norm);
+                    }
+
+                    best.Offer(doc, score);
+                }
+
+                lead.Position++;
+            }
+
+            return best.Matches();
+        }
+    }
+
+    /// <summary>
+    /// The k best chunks so far; the root is the worst of them (lowest score, and of equal scores the higher chunk id,
+    /// so that ties do not depend on the order chunks were added in). Pruning skips only what scores below the k-th
+    /// (<see cref="Threshold"/>), never what could tie with it.
+    /// </summary>
+    private sealed class BestChunks(Snapshot snapshot, int limit)
+    {
+        private readonly PriorityQueue<int, (double Score, long ChunkId)> _best = new(limit + 1, WorstFirst.Instance);
+
+        public bool IsFull => _best.Count == limit;
+
+        /// <summary>The k-th score once there are k, else below any score.</summary>
+        public double Threshold { get; private set; } = -1;
+
+        /// <summary>Keeps the chunk if it is among the best; true when the threshold rose.</summary>
+        public bool Offer(int doc, double score)
+        {
+            var key = (score, snapshot.ChunkIds[doc]);
+            if (_best.Count < limit)
+            {
+                _best.Enqueue(doc, key);
+            }
+            else if (_best.TryPeek(out _, out var worst) && WorstFirst.Instance.Compare(key, worst) > 0)
+            {
+                _best.EnqueueDequeue(doc, key);
+            }
+            else
+            {
+                return false;
+            }
+
+            if (_best.Count < limit)
+            {
+                return false;
+            }
+
+            _best.TryPeek(out _, out var kth);
+            Threshold = kth.Score;
+            return true;
+        }
+
+        public List<VectorMatch> Matches()
+        {
+            var found = new List<VectorMatch>(_best.Count);
+            while (_best.TryDequeue(out var ordinal, out var key))
+            {
+                found.Add(new VectorMatch(snapshot.ChunkIds[ordinal], (float)key.Score));
+            }
+
+            found.Reverse();
+            return found;
+        }
+    }
+
+    private sealed class WorstFirst : IComparer<(double Score, long ChunkId)>
     {
         public static readonly WorstFirst Instance = new();
 
-        public int Compare((double Score, int Ordinal) x, (double Score, int Ordinal) y)
+        public int Compare((double Score, long ChunkId) x, (double Score, long ChunkId) y)
         {
             var byScore = x.Score.CompareTo(y.Score);
-            return byScore != 0 ? byScore : y.Ordinal.CompareTo(x.Ordinal);
+            return byScore != 0 ? byScore : y.ChunkId.CompareTo(x.ChunkId);
         }
     }
 }

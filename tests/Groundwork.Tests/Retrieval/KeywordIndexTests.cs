@@ -88,15 +88,26 @@ public sealed class KeywordIndexTests
             var pruned = index.Search([.. terms.Select(t => KeywordTokenizer.TermOf(t)!)], limit);
             var expected = reference.Search(terms, limit);
 
-            Assert.Equal(expected.Count, pruned.Count);
-            for (var i = 0; i < expected.Count; i++)
+            AssertSameRanking(expected, pruned);
+
+            // Every term first: the chunks with all of them, then (to fill the limit) the best of the rest.
+            var everyTermFirst = index.SearchEveryTermFirst([.. terms.Select(t => KeywordTokenizer.TermOf(t)!)], limit, fillTo: limit);
+            var withAll = reference.Search(terms, limit, everyTerm: true);
+            var expectedEveryTermFirst = withAll.Concat(expected.Concat(reference.Search(terms, limit * 2)).Where(e => !withAll.Contains(e)).Distinct()).Take(limit).ToList();
+            AssertSameRanking(expectedEveryTermFirst, everyTermFirst);
+        }
+    }
+
+    private static void AssertSameRanking(List<(long ChunkId, double Score)> expected, List<VectorMatch> found)
+    {
+        Assert.Equal(expected.Count, found.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Score, found[i].Score, 1e-4);
+            // Equal scores may come in either order.
+            if ((i == 0 || Math.Abs(expected[i - 1].Score - expected[i].Score) > 1e-4) && (i + 1 == expected.Count || Math.Abs(expected[i].Score - expected[i + 1].Score) > 1e-4))
             {
-                Assert.Equal(expected[i].Score, pruned[i].Score, 1e-4);
-                // Equal scores may come in either order.
-                if ((i == 0 || expected[i - 1].Score - expected[i].Score > 1e-4) && (i + 1 == expected.Count || expected[i].Score - expected[i + 1].Score > 1e-4))
-                {
-                    Assert.Equal(expected[i].ChunkId, pruned[i].ChunkId);
-                }
+                Assert.Equal(expected[i].ChunkId, found[i].ChunkId);
             }
         }
     }
@@ -106,7 +117,7 @@ public sealed class KeywordIndexTests
     {
         private readonly Dictionary<long, List<string>> _terms = chunks.ToDictionary(c => c.Key, c => KeywordTokenizer.Terms(c.Value));
 
-        public List<(long ChunkId, double Score)> Search(List<string> words, int limit)
+        public List<(long ChunkId, double Score)> Search(List<string> words, int limit, bool everyTerm = false)
         {
             var n = (double)_terms.Count;
             var average = _terms.Values.Average(t => t.Count);
@@ -136,7 +147,7 @@ public sealed class KeywordIndexTests
                     score += idf * frequency * 2.2 / (frequency + 1.2 * (0.25 + 0.75 * chunkTerms.Count / average));
                 }
 
-                if (matched)
+                if (matched && (!everyTerm || terms.TrueForAll(t => chunkTerms.Contains(t.Term))))
                 {
                     scores.Add((chunkId, score));
                 }
