@@ -174,7 +174,8 @@ public sealed class KeywordIndex
 
     /// <summary>
     /// The best <paramref name="limit"/> live chunks by BM25 over <paramref name="terms"/> (OR), among
-    /// <paramref name="allowed"/> when given. Terms no chunk has are left out, and so, while rarer ones remain, are
+    /// <paramref name="allowed"/> when given. A term given n times counts n times, as FTS5 sums a phrase per query
+    /// word: "install" and "installing" are two words of one term. Terms no chunk has are left out, and so, while rarer ones remain, are
     /// terms in more than half of the chunks (their idf is the floor, and their long lists would be walked for nothing).
     /// </summary>
     public List<VectorMatch> Search(IReadOnlyList<string> terms, int limit, IReadOnlySet<long>? allowed = null)
@@ -227,12 +228,12 @@ public sealed class KeywordIndex
     private QueryPlan? Plan(IReadOnlyList<string> terms, int limit)
     {
         // Views before the snapshot (see the remarks).
-        var views = new List<Postings>(terms.Count);
-        foreach (var term in terms.Distinct(StringComparer.Ordinal))
+        var views = new List<(Postings View, int Times)>(terms.Count);
+        foreach (var group in terms.GroupBy(term => term, StringComparer.Ordinal))
         {
-            if (_terms.TryGetValue(term, out var known) && known.View is { } view)
+            if (_terms.TryGetValue(group.Key, out var known) && known.View is { } view)
             {
-                views.Add(view);
+                views.Add((view, group.Count()));
             }
         }
 
@@ -243,7 +244,7 @@ public sealed class KeywordIndex
         }
 
         var n = snapshot.Live;
-        var withFrequency = views.Select(view => (View: view, Chunks: view.LiveCount(snapshot))).Where(t => t.Chunks > 0).ToList();
+        var withFrequency = views.Select(t => (t.View, t.Times, Chunks: t.View.LiveCount(snapshot))).Where(t => t.Chunks > 0).ToList();
         if (withFrequency.Exists(t => t.Chunks * 2L <= n))
         {
             withFrequency.RemoveAll(t => t.Chunks * 2L > n);
@@ -255,7 +256,7 @@ public sealed class KeywordIndex
         }
 
         var scorer = new Bm25(n, (double)snapshot.LiveLength / n);
-        return new QueryPlan([.. withFrequency.Select(t => (t.View, scorer.Idf(t.Chunks)))], snapshot, scorer);
+        return new QueryPlan([.. withFrequency.Select(t => (t.View, t.Times * scorer.Idf(t.Chunks)))], snapshot, scorer);
     }
 
     private sealed record QueryPlan(List<(Postings View, double Idf)> Terms, Snapshot Snapshot, Bm25 Scorer)

@@ -82,13 +82,16 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
         return await SearchFts5Async(tenantId, query, limit, fillTo, filter, cancellationToken);
     }
 
-    /// <summary>The index terms of the query's first <see cref="MaxQueryWords"/> distinct content words (all words when it has no content words).</summary>
+    /// <summary>
+    /// The index terms of the query's first <see cref="MaxQueryWords"/> distinct content words (all words when it has
+    /// no content words); words of one stem each give their term, which then weighs as many times, as on the FTS5 path.
+    /// </summary>
     internal static List<string> QueryTerms(string query)
     {
         var allWords = WordPattern().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
         var contentWords = allWords.Where(word => !ContentWords.IsStopWord(word)).ToList();
         return [.. (contentWords.Count > 0 ? contentWords : allWords).Take(MaxQueryWords)
-            .Select(KeywordTokenizer.TermOf).OfType<string>().Distinct(StringComparer.Ordinal)];
+            .Select(KeywordTokenizer.TermOf).OfType<string>()];
     }
 
     private async Task<IReadOnlyList<VectorMatch>> SearchFts5Async(long tenantId, string query, int limit, int fillTo, SqlDocumentFilter? filter,

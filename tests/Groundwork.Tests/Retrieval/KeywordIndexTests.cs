@@ -121,7 +121,8 @@ public sealed class KeywordIndexTests
         {
             var n = (double)_terms.Count;
             var average = _terms.Values.Average(t => t.Count);
-            var terms = words.Select(w => KeywordTokenizer.TermOf(w)!).Distinct().Select(t => (Term: t, Chunks: _terms.Values.Count(c => c.Contains(t))))
+            var terms = words.Select(w => KeywordTokenizer.TermOf(w)!).GroupBy(t => t)
+                .Select(g => (Term: g.Key, Times: g.Count(), Chunks: _terms.Values.Count(c => c.Contains(g.Key))))
                 .Where(t => t.Chunks > 0).ToList();
             if (terms.Exists(t => t.Chunks * 2 <= n))
             {
@@ -133,7 +134,7 @@ public sealed class KeywordIndexTests
             {
                 var score = 0.0;
                 var matched = false;
-                foreach (var (term, containing) in terms)
+                foreach (var (term, times, containing) in terms)
                 {
                     var frequency = chunkTerms.Count(t => t == term);
                     if (frequency == 0)
@@ -144,7 +145,7 @@ public sealed class KeywordIndexTests
                     matched = true;
                     var idf = Math.Log((n - containing + 0.5) / (containing + 0.5));
                     idf = idf <= 0 ? 1e-6 : idf;
-                    score += idf * frequency * 2.2 / (frequency + 1.2 * (0.25 + 0.75 * chunkTerms.Count / average));
+                    score += times * idf * frequency * 2.2 / (frequency + 1.2 * (0.25 + 0.75 * chunkTerms.Count / average));
                 }
 
                 if (matched && (!everyTerm || terms.TrueForAll(t => chunkTerms.Contains(t.Term))))
