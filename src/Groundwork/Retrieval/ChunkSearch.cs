@@ -53,7 +53,7 @@ public sealed class SearchOptions
 
     /// <summary>
     /// How <c>/generate</c> finds its passages. Hybrid costs a keyword search on top of the vector one on every request
-    /// (about 0.3 ms of CPU at 10k chunks, 2 ms at 100k: docs/benchmarks.md); vector alone is the cheaper choice
+    /// (about 0.3 ms at 100k chunks, 4 ms at 1M: docs/benchmarks.md); vector alone is the cheaper choice
     /// where a corpus has no exact terms (codes, names, numbers) worth matching.
     /// </summary>
     [EnumDataType(typeof(SearchMode))]

@@ -9,8 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Groundwork.Tests.Retrieval;
 
 /// <summary>
-/// How keyword search plans a query over SQLite FTS5: chunks with every word first, then chunks with the rarest words,
-/// as many of those as <c>Search:KeywordMaxScoredRows</c> allows, and never more than that many chunks ranked.
+/// Keyword search through the API, over the tenant's in-memory index: chunks with every word first, then chunks with
+/// some of them; every chunk with the words is ranked, however many there are and however old; the same after a restart.
 /// </summary>
 public sealed class KeywordSearchTests
 {
