@@ -195,4 +195,50 @@ public sealed class KeywordIndexTests
         Assert.Equal(3, index.Count);
         Assert.Equal([3L], index.Search(["valv"], 10).Select(m => m.ChunkId));
     }
+
+    [Fact]
+    public async Task ReadersSearchWhileAWriterAddsAndRemoves()
+    {
+        var index = new KeywordIndex();
+        var words = new[] { "pump", "valve", "hose", "filter", "gauge", "seal" };
+        var added = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
+        using var done = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            var random = new Random(3);
+            for (var batch = 0; batch < 300; batch++)
+            {
+                var chunks = Enumerable.Range(0, 20).Select(i => ((long)(batch * 20 + i + 1),
+                    string.Join(' ', Enumerable.Range(0, random.Next(3, 40)).Select(_ => words[random.Next(words.Length)])))).ToList();
+                foreach (var (id, _) in chunks)
+                {
+                    added[id] = true;
+                }
+
+                index.Add(chunks);
+                index.Remove(chunks.Where(c => c.Item1 % 7 == 0).Select(c => c.Item1).ToList());
+            }
+
+            done.Cancel();
+        }, TestContext.Current.CancellationToken);
+
+        var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            var searches = 0;
+            while (!done.IsCancellationRequested || searches == 0)
+            {
+                var found = r == 0 ? index.Search(["pump", "valv"], 10) : index.SearchEveryTermFirst(["gaug", "seal", "hose"], 10, 10);
+                Assert.True(found.Count <= 10);
+                Assert.All(found, match => Assert.True(added.ContainsKey(match.ChunkId)));
+                Assert.True(found.Zip(found.Skip(1)).All(pair => pair.First.Score >= pair.Second.Score) || r == 1);
+                searches++;
+            }
+
+            return searches;
+        }, TestContext.Current.CancellationToken)).ToList();
+
+        await writer;
+        Assert.All(await Task.WhenAll(readers), searches => Assert.True(searches > 0));
+        Assert.Equal(6_000 - 6_000 / 7, index.Count);
+    }
 }
