@@ -21,7 +21,8 @@ namespace Groundwork.Retrieval;
 /// writes past the count a published view shows, then publishes a new view (new arrays when they grow); the
 /// bounds of a block still filling only loosen, so an older view stays correct. A reader reads its terms' views
 /// before the chunk table (<see cref="Snapshot"/>), which the writer publishes first, so every ordinal it meets is
-/// in its table. Deletions set a bit that readers check; the postings keep the ordinal until the next build.</para>
+/// in its table. Deletions set a bit that readers check; once removed chunks are many, <see cref="KeywordIndexes"/>
+/// puts a <see cref="Compacted"/> copy in the index's place.</para>
 /// </remarks>
 public sealed class KeywordIndex
 {
@@ -47,6 +48,54 @@ public sealed class KeywordIndex
 
     /// <summary>Chunks searchable now.</summary>
     public int Count => _snapshot.Live;
+
+    /// <summary>Removed chunks whose postings are still held (skipped by their deletion bit) until <see cref="Compacted"/>.</summary>
+    public int RemovedCount => _snapshot.Count - _snapshot.Live;
+
+    /// <summary>
+    /// A copy of the index without the removed chunks' postings, for the caller to put in this one's place; this one
+    /// stays valid for the searches still using it. The caller keeps writes away from both until the swap.
+    /// </summary>
+    public KeywordIndex Compacted()
+    {
+        lock (_writer)
+        {
+            var snapshot = _snapshot;
+            var compact = new KeywordIndex();
+            var capacity = Math.Max(1024, snapshot.Live);
+            var chunkIds = new long[capacity];
+            var lengths = new int[capacity];
+            var renumbered = new int[snapshot.Count];
+            var live = 0;
+            for (var ordinal = 0; ordinal < snapshot.Count; ordinal++)
+            {
+                if (snapshot.IsDeleted(ordinal))
+                {
+                    renumbered[ordinal] = -1;
+                    continue;
+                }
+
+                renumbered[ordinal] = live;
+                chunkIds[live] = snapshot.ChunkIds[ordinal];
+                lengths[live] = snapshot.Lengths[ordinal];
+                compact._ordinals[chunkIds[live]] = live;
+                live++;
+            }
+
+            compact._snapshot = new Snapshot(chunkIds, lengths, new ulong[(capacity + 63) / 64], live, live, snapshot.LiveLength, 0);
+            foreach (var (text, term) in _byText)
+            {
+                var copy = term.CopyWithout(renumbered, lengths);
+                if (copy is not null)
+                {
+                    compact._byText[text] = copy;
+                    compact._terms[text] = copy;
+                }
+            }
+
+            return compact;
+        }
+    }
 
     /// <summary>From now until <see cref="EndBuild"/>, chunks removed are remembered so that a build reading an older snapshot of the table cannot bring them back.</summary>
     public void BeginBuild()
@@ -376,6 +425,28 @@ public sealed class KeywordIndex
             _count++;
             _maxFrequency = Math.Max(_maxFrequency, frequency);
             _minLength = Math.Min(_minLength, length);
+        }
+
+        /// <summary>The postings of the chunks still live, under their new ordinals (which keep their order); null when none is.</summary>
+        public Term? CopyWithout(int[] renumbered, int[] lengths)
+        {
+            var copy = new Term(Text);
+            for (var i = 0; i < _count; i++)
+            {
+                var ordinal = renumbered[_docs[i]];
+                if (ordinal >= 0)
+                {
+                    copy.Append(ordinal, _frequencies[i], lengths[ordinal]);
+                }
+            }
+
+            if (copy._count == 0)
+            {
+                return null;
+            }
+
+            copy.Publish();
+            return copy;
         }
 
         public void Publish() => View = new Postings(_docs, _frequencies, _blockMaxFrequency, _blockMinLength, _count, _maxFrequency, _minLength);

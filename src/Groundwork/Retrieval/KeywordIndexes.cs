@@ -15,9 +15,12 @@ namespace Groundwork.Retrieval;
 /// and removed by <see cref="SqliteRetrievalStore"/> with the vector index, before the commit (a rolled-back write is
 /// undone through <see cref="Remove"/>); a tenant that had no chunks at start-up starts with an empty, ready index.
 /// </summary>
-public sealed class KeywordIndexes
+public sealed class KeywordIndexes(ILogger<KeywordIndexes> logger)
 {
-    private readonly ConcurrentDictionary<long, KeywordIndex> _tenants = new();
+    /// <summary>Removed chunks (their postings still held) beyond which a tenant's index is compacted, if also a quarter of it.</summary>
+    internal const int CompactAfterRemoved = 10_000;
+
+    private readonly ConcurrentDictionary<long, Tenant> _tenants = new();
     private readonly TaskCompletionSource _built = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes when every index that existed at start-up has been built.</summary>
@@ -26,32 +29,100 @@ public sealed class KeywordIndexes
     /// <summary>The tenant's index when it holds every stored chunk.</summary>
     public bool TryGetReady(long tenantId, out KeywordIndex index)
     {
-        index = _tenants.GetOrAdd(tenantId, static _ => new KeywordIndex());
+        index = TenantOf(tenantId).Index;
         return index.IsReady;
     }
 
-    public void Add(long tenantId, IReadOnlyList<(long ChunkId, string Text)> chunks) =>
-        _tenants.GetOrAdd(tenantId, static _ => new KeywordIndex()).Add(chunks);
+    public void Add(long tenantId, IReadOnlyList<(long ChunkId, string Text)> chunks)
+    {
+        var tenant = TenantOf(tenantId);
+        lock (tenant.Writes)
+        {
+            tenant.Index.Add(chunks);
+        }
+    }
 
     public void Remove(long tenantId, IReadOnlyCollection<long> chunkIds)
     {
-        if (_tenants.TryGetValue(tenantId, out var index))
+        if (!_tenants.TryGetValue(tenantId, out var tenant))
         {
-            index.Remove(chunkIds);
+            return;
+        }
+
+        bool compact;
+        lock (tenant.Writes)
+        {
+            tenant.Index.Remove(chunkIds);
+            compact = tenant.Index.IsReady && !tenant.Compacting && tenant.Index.RemovedCount > Math.Max(CompactAfterRemoved, tenant.Index.Count / 4);
+            tenant.Compacting |= compact;
+        }
+
+        if (compact)
+        {
+            // Off the caller's request: writes to the tenant wait for it (seconds at a million chunks), searches do not.
+            _ = Task.Run(() => Compact(tenantId, tenant));
+        }
+    }
+
+    /// <summary>Replaces the tenant's index by a copy without its removed chunks (<see cref="KeywordIndex.Compacted"/>).</summary>
+    internal void Compact(long tenantId, Tenant tenant)
+    {
+        try
+        {
+            lock (tenant.Writes)
+            {
+                var removed = tenant.Index.RemovedCount;
+                tenant.Index = tenant.Index.Compacted();
+                logger.LogInformation("Keyword index of tenant {TenantId} compacted: {Removed} removed chunks dropped, {Chunks} remain", tenantId, removed,
+                    tenant.Index.Count);
+            }
+        }
+        catch (Exception exception)
+        {
+            // The index in place stays correct: removed chunks are skipped by their deletion bits.
+            logger.LogError(exception, "Compacting the keyword index of tenant {TenantId} failed", tenantId);
+        }
+        finally
+        {
+            lock (tenant.Writes)
+            {
+                tenant.Compacting = false;
+            }
         }
     }
 
     /// <summary>Marks the tenant's index as being built from storage (an index already made by an early write is kept: adding is idempotent).</summary>
     internal KeywordIndex BeginBuild(long tenantId)
     {
-        var index = _tenants.GetOrAdd(tenantId, static _ => new KeywordIndex(ready: false));
-        index.BeginBuild();
-        return index;
+        var tenant = _tenants.GetOrAdd(tenantId, static _ => new Tenant(new KeywordIndex(ready: false)));
+        lock (tenant.Writes)
+        {
+            tenant.Index.BeginBuild();
+            return tenant.Index;
+        }
     }
 
     internal void AllBuilt() => _built.TrySetResult();
 
     internal void BuildFailed(Exception exception) => _built.TrySetException(exception);
+
+    private Tenant TenantOf(long tenantId) => _tenants.GetOrAdd(tenantId, static _ => new Tenant(new KeywordIndex()));
+
+    /// <summary>A tenant's index, swapped whole when compacted; writes to it are serialised by <see cref="Writes"/>, searches take <see cref="Index"/> as it is.</summary>
+    internal sealed class Tenant(KeywordIndex index)
+    {
+        private volatile KeywordIndex _index = index;
+
+        public Lock Writes { get; } = new();
+
+        public KeywordIndex Index
+        {
+            get => _index;
+            set => _index = value;
+        }
+
+        public bool Compacting { get; set; }
+    }
 }
 
 /// <summary>

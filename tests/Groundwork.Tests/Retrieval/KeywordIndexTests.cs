@@ -241,4 +241,29 @@ public sealed class KeywordIndexTests
         Assert.All(await Task.WhenAll(readers), searches => Assert.True(searches > 0));
         Assert.Equal(6_000 - 6_000 / 7, index.Count);
     }
+
+    [Fact]
+    public void ACompactedIndexFindsTheSameWithoutTheRemovedChunks()
+    {
+        var random = new Random(5);
+        var words = Enumerable.Range(0, 60).Select(i => "term" + (char)('a' + i % 26) + (char)('a' + i / 26)).ToArray();
+        var index = new KeywordIndex();
+        index.Add([.. Enumerable.Range(1, 4_000).Select(i => ((long)i, string.Join(' ', Enumerable.Range(0, random.Next(5, 50)).Select(_ => words[(int)(60 * Math.Pow(random.NextDouble(), 2))]))))]);
+        index.Remove([.. Enumerable.Range(1, 4_000).Where(i => i % 3 != 0).Select(i => (long)i)]);
+        var queries = Enumerable.Range(0, 50).Select(_ => Enumerable.Range(0, random.Next(1, 4)).Select(_ => KeywordTokenizer.TermOf(words[random.Next(60)])!).ToList()).ToList();
+        var before = queries.Select(q => index.Search(q, 10)).ToList();
+
+        var compacted = index.Compacted();
+
+        Assert.Equal(0, compacted.RemovedCount);
+        Assert.Equal(index.Count, compacted.Count);
+        Assert.True(compacted.EstimatedBytes() < index.EstimatedBytes());
+        for (var q = 0; q < queries.Count; q++)
+        {
+            Assert.Equal(before[q], compacted.Search(queries[q], 10));
+        }
+
+        // The old index still answers, for the searches that hold it.
+        Assert.Equal(before[0], index.Search(queries[0], 10));
+    }
 }
