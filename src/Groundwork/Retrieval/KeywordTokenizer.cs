@@ -405,7 +405,7 @@ internal static class PorterStemmer
 
     private static bool Step1B2(Span<byte> b, ref int n) => FirstRule(b, ref n, Step1B2Rules);
 
-    private static readonly Dictionary<char, (string, Condition?, string)[]> Step2Rules = new()
+    private static readonly (string, Condition?, string)[]?[] Step2Rules = ByLetter(new()
     {
         ['a'] = [("ational", MGt0, "ate"), ("tional", MGt0, "tion")],
         ['c'] = [("enci", MGt0, "ence"), ("anci", MGt0, "ance")],
@@ -415,9 +415,9 @@ internal static class PorterStemmer
         ['o'] = [("ization", MGt0, "ize"), ("ation", MGt0, "ate"), ("ator", MGt0, "ate")],
         ['s'] = [("alism", MGt0, "al"), ("iveness", MGt0, "ive"), ("fulness", MGt0, "ful"), ("ousness", MGt0, "ous")],
         ['t'] = [("aliti", MGt0, "al"), ("iviti", MGt0, "ive"), ("biliti", MGt0, "ble")],
-    };
+    });
 
-    private static readonly Dictionary<char, (string, Condition?, string)[]> Step3Rules = new()
+    private static readonly (string, Condition?, string)[]?[] Step3Rules = ByLetter(new()
     {
         ['a'] = [("ical", MGt0, "ic")],
         ['s'] = [("ness", MGt0, "")],
@@ -425,9 +425,9 @@ internal static class PorterStemmer
         ['u'] = [("ful", MGt0, "")],
         ['v'] = [("ative", MGt0, "")],
         ['z'] = [("alize", MGt0, "al")],
-    };
+    });
 
-    private static readonly Dictionary<char, (string, Condition?, string)[]> Step4Rules = new()
+    private static readonly (string, Condition?, string)[]?[] Step4Rules = ByLetter(new()
     {
         ['a'] = [("al", MGt1, "")],
         ['c'] = [("ance", MGt1, ""), ("ence", MGt1, "")],
@@ -441,7 +441,7 @@ internal static class PorterStemmer
         ['u'] = [("ous", MGt1, "")],
         ['v'] = [("ive", MGt1, "")],
         ['z'] = [("ize", MGt1, "")],
-    };
+    });
 
     private static void Step2(Span<byte> b, ref int n) => ByPenultimate(b, ref n, Step2Rules);
 
@@ -449,11 +449,24 @@ internal static class PorterStemmer
 
     private static void Step4(Span<byte> b, ref int n) => ByPenultimate(b, ref n, Step4Rules);
 
-    private static void ByPenultimate(Span<byte> b, ref int n, Dictionary<char, (string, Condition?, string)[]> rules)
+    private static void ByPenultimate(Span<byte> b, ref int n, (string, Condition?, string)[]?[] rules)
     {
-        if (n >= 2 && rules.TryGetValue((char)b[n - 2], out var candidates))
+        var letter = n >= 2 ? b[n - 2] - 'a' : -1;
+        if (letter is >= 0 and < 26 && rules[letter] is { } candidates)
         {
             FirstRule(b, ref n, candidates);
         }
+    }
+
+    /// <summary>The rules by the letter before the last one of the suffixes they match, a to z.</summary>
+    private static (string, Condition?, string)[]?[] ByLetter(Dictionary<char, (string, Condition?, string)[]> rules)
+    {
+        var byLetter = new (string, Condition?, string)[]?[26];
+        foreach (var (letter, candidates) in rules)
+        {
+            byLetter[letter - 'a'] = candidates;
+        }
+
+        return byLetter;
     }
 }
