@@ -13,10 +13,13 @@ namespace Groundwork.Retrieval;
 /// <see cref="BlockSize"/> with each block's highest frequency and shortest chunk: the block's BM25 upper bound.</para>
 /// <para>Scoring is FTS5's bm25(): idf = ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6 for words in more than half of
 /// the chunks, times tf·(k1 + 1) / (tf + k1·(1 - b + b·len / avglen)), k1 = 1.2, b = 0.75, over the tenant's live
-/// chunks (N, n and avglen are the tenant's alone). A query is the OR of its terms, searched by MaxScore (Turtle and
-/// Flood): terms in increasing order of their upper bound, the longest prefix whose bounds sum to no more than the
-/// current k-th score only checked for chunks found through the others; and, for those others, whole blocks are
-/// skipped when their block bounds plus the rest cannot beat the k-th score (block-max MaxScore).</para>
+/// chunks (N, n and avglen are the tenant's alone). The OR of the terms (<see cref="Search"/>) is searched by MaxScore
+/// (Turtle and Flood): terms in increasing order of their upper bound, the longest prefix whose bounds sum to less
+/// than the current k-th score only checked for chunks found through the others; and, for those others, whole blocks
+/// are skipped when their block bounds plus the rest cannot reach the k-th score (block-max MaxScore). Chunks with
+/// every term (<see cref="SearchEveryTermFirst"/>) are found by walking the rarest term's list and seeking the others,
+/// skipping its blocks the same way. Ties go to the lower chunk id, so results do not depend on the order of intake.</para>
+/// <para>Memory: about 1 KB per chunk of 200 words (5 B per distinct term of a chunk, 20 B per chunk; docs/benchmarks.md).</para>
 /// <para>Concurrency: one writer at a time (a lock); readers never lock. Postings arrays are append-only: the writer
 /// writes past the count a published view shows, then publishes a new view (new arrays when they grow); the
 /// bounds of a block still filling only loosen, so an older view stays correct. A reader reads its terms' views
@@ -224,8 +227,9 @@ public sealed class KeywordIndex
     /// <summary>
     /// The best <paramref name="limit"/> live chunks by BM25 over <paramref name="terms"/> (OR), among
     /// <paramref name="allowed"/> when given. A term given n times counts n times, as FTS5 sums a phrase per query
-    /// word: "install" and "installing" are two words of one term. Terms no chunk has are left out, and so, while rarer ones remain, are
-    /// terms in more than half of the chunks (their idf is the floor, and their long lists would be walked for nothing).
+    /// word: "install" and "installing" are two words of one term. Terms no chunk has are left out, and so, while
+    /// rarer ones remain, are terms in more than half of the chunks (their idf is the floor, and their long lists
+    /// would be walked for nothing).
     /// </summary>
     public List<VectorMatch> Search(IReadOnlyList<string> terms, int limit, IReadOnlySet<long>? allowed = null)
     {

@@ -16,7 +16,7 @@ namespace Groundwork.Retrieval;
 /// rarer ones remain, as their BM25 weight is the floor). The chunks that have every word come first, by BM25; only
 /// when they are fewer than asked do the best chunks with any of the words follow (BM25 over the OR of the words).
 /// Plain BM25 over the OR of the words, tried when the index came, scored a little lower on the evaluation set
-/// (keyword MRR@5 0.699 against 0.705; docs/benchmarks.md, "Keyword search with top-k pruning").
+/// (keyword MRR@5 0.699 against 0.706; docs/benchmarks.md, "Keyword search with top-k pruning").
 /// With a filter, the matching chunk ids are read once and checked in the scoring loop, so top k is filled with
 /// matching chunks.
 /// <para>Until a tenant's index is built at start-up (<see cref="KeywordIndexes"/>) its searches take the FTS5 path
