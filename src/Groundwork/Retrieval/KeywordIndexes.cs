@@ -9,7 +9,7 @@ namespace Groundwork.Retrieval;
 /// <summary>
 /// Every tenant's <see cref="KeywordIndex"/>: a tenant's chunks, statistics and results never meet another's.
 /// SQLite's <c>chunks</c> table is the source: at start-up each tenant's index is built from it in the background
-/// (<see cref="KeywordIndexBuilder"/>, on one core: about 6 s per 100,000 chunks of 200 words, 75 s per million), and until it is
+/// (<see cref="KeywordIndexBuilder"/>, on one core: about 5 s per 100,000 chunks of 200 words, 60 s per million), and until it is
 /// ready that tenant's keyword search takes the FTS5 path it took before (<see cref="KeywordSearch"/>): answering
 /// at once with the old ranking beats blocking start-up or answering with an index still filling. Chunks are added
 /// and removed by <see cref="SqliteRetrievalStore"/> with the vector index, before the commit (a rolled-back write is
