@@ -266,4 +266,24 @@ public sealed class KeywordIndexTests
         // The old index still answers, for the searches that hold it.
         Assert.Equal(before[0], index.Search(queries[0], 10));
     }
+
+    [Fact]
+    public void AnotherTenantsChunksNeverChangeATenantsResultsOrScores()
+    {
+        var indexes = new KeywordIndexes(Microsoft.Extensions.Logging.Abstractions.NullLogger<KeywordIndexes>.Instance);
+        indexes.Add(1, [(11, "the coolant pump of the reactor"), (12, "reactor hall cleaning"), (13, "coolant leak report")]);
+        Assert.True(indexes.TryGetReady(1, out var first));
+        var before = first.SearchEveryTermFirst(["coolant", "reactor"], 10, 10);
+        Assert.Equal([11L, 12, 13], before.Select(m => m.ChunkId).Order());
+
+        // Many chunks with both words, better matches than the first tenant's: they would change its idf and ranking.
+        indexes.Add(2, [.. Enumerable.Range(100, 500).Select(i => ((long)i, "coolant reactor coolant reactor"))]);
+        indexes.Remove(2, [100, 101]);
+
+        Assert.True(indexes.TryGetReady(1, out var again));
+        Assert.Equal(before, again.SearchEveryTermFirst(["coolant", "reactor"], 10, 10));
+        Assert.Equal(3, again.Count);
+        Assert.True(indexes.TryGetReady(2, out var second));
+        Assert.DoesNotContain(second.Search(["coolant", "reactor"], 1_000), match => match.ChunkId < 100);
+    }
 }
