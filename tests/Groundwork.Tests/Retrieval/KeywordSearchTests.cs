@@ -117,6 +117,43 @@ public sealed class KeywordSearchTests
         }
     }
 
+    [Fact]
+    public async Task WhileATenantsIndexIsBuiltSearchesAnswerFromFts5()
+    {
+        await using var app = new GroundworkApp();
+        var ids = await AddCorpusAsync(app);
+        string[] queries = ["turbine bearings inspected zeppelin", "helium turbine", "inspected cables", "storm valve"];
+        var fromIndex = new List<long[]>();
+        foreach (var query in queries)
+        {
+            fromIndex.Add(await SearchAsync(app, query, topK: 9));
+        }
+
+        var index = app.Services.GetRequiredService<KeywordIndexes>().BeginBuild(await DefaultTenantAsync(app));
+        try
+        {
+            Assert.False(index.IsReady);
+            // The same best chunk and the same chunks; equal scores may come in another order (FTS5 breaks ties by row).
+            for (var i = 0; i < queries.Length; i++)
+            {
+                var fromFts5 = await SearchAsync(app, queries[i], topK: 9);
+                Assert.Equal(fromIndex[i][0], fromFts5[0]);
+                Assert.Equal(fromIndex[i].Order(), fromFts5.Order());
+            }
+
+            // A document added meanwhile is found by both.
+            var added = await app.AddDocumentAsync("Airships", "The zeppelin is moored at the mast.");
+            Assert.Equal([added], await SearchAsync(app, "zeppelin", topK: 9));
+        }
+        finally
+        {
+            index.EndBuild();
+        }
+
+        Assert.Equal(fromIndex[1], await SearchAsync(app, queries[1], topK: 9));
+        Assert.Contains(ids[8], fromIndex[1]);
+    }
+
     private static async Task<string> FingerprintAsync(GroundworkApp app, string query)
     {
         using var client = app.CreateClient();
