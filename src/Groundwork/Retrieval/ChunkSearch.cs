@@ -52,16 +52,8 @@ public sealed class SearchOptions
     public int ExactSearchMaxChunks { get; set; } = 10_000;
 
     /// <summary>
-    /// Most chunks one keyword query ranks by BM25, which costs about 1 µs per chunk in SQLite FTS5: when more chunks
-    /// contain the query's words, the most recently added of them are ranked (<see cref="KeywordSearch"/>). Also how
-    /// many chunks the rarest words may cover together when too few chunks contain every word.
-    /// </summary>
-    [Range(1, 100_000_000)]
-    public int KeywordMaxScoredRows { get; set; } = 2_000;
-
-    /// <summary>
     /// How <c>/generate</c> finds its passages. Hybrid costs a keyword search on top of the vector one on every request
-    /// (about 0.3 ms of CPU at 10k chunks, 2 ms at 100k: docs/benchmarks.md); vector alone is the cheaper choice
+    /// (about 0.3 ms at 100k chunks, 4 ms at 1M: docs/benchmarks.md); vector alone is the cheaper choice
     /// where a corpus has no exact terms (codes, names, numbers) worth matching.
     /// </summary>
     [EnumDataType(typeof(SearchMode))]
@@ -78,7 +70,7 @@ public sealed class SearchOptions
 }
 
 /// <summary>
-/// Finds a tenant's chunks by meaning (vector), by words (BM25 over FTS5) or both, fused by reciprocal rank:
+/// Finds a tenant's chunks by meaning (vector), by words (BM25 over its keyword index) or both, fused by reciprocal rank:
 /// score = Σ weight / (k + rank) over the rankings a chunk appears in.
 /// The tenant and the filter are applied inside each search (<see cref="IRetrievalStore"/>), never to its results, so
 /// top-k is filled with the tenant's matching chunks.

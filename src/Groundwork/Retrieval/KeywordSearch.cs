@@ -7,36 +7,34 @@ using Microsoft.Extensions.Options;
 namespace Groundwork.Retrieval;
 
 /// <summary>
-/// Finds chunks by their words: BM25 over the SQLite FTS5 index of chunk text, best first.
-/// Each word is quoted, so query text is never read as FTS syntax.
+/// Finds chunks by their words: BM25 over every chunk of the tenant that has any of the query's words, best first,
+/// from the tenant's in-memory <see cref="KeywordIndex"/> (top-k pruned, so the cost does not grow with every match).
 /// </summary>
 /// <remarks>
-/// FTS5 scores every row its expression matches (about 1 µs each), and a question's words joined by OR match most
-/// of a large index. So a search runs in two steps, like Lucene's common-terms query:
-/// <list type="number">
-/// <item>the chunks that contain every word, by BM25 over all the words; cheap, because FTS5 intersects the word
-/// lists before scoring;</item>
-/// <item>only if that finds fewer than asked: chunks that contain any of the rarest words, as many of them as match
-/// at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks together (the rarest one at least), by BM25 over
-/// those words. Frequent words weigh little in BM25 anyway.</item>
-/// </list>
-/// Either step ranks at most <see cref="SearchOptions.KeywordMaxScoredRows"/> chunks: when more contain its words, the
-/// most recently added of them (the highest keyword rows). Words that common carry little BM25 weight, and the cost of a
-/// query would otherwise grow with the corpus (65 ms for four words in 58 % of 100,000 chunks).
-/// Only the first <see cref="MaxQueryWords"/> distinct words count.
-/// English function words are left out (unless the query has nothing else), and so are words no chunk contains and,
-/// while rarer ones remain, words in more than half of the chunks (BM25 weighs them at zero).
-/// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>: it only steers the
-/// plan, so a slightly old count costs at most some speed. That no chunk contains a word is kept until the tenant's
-/// chunks change (<see cref="ChunksChanged"/>, after the commit), since such a word is left out of the search: questions
-/// often have words the documents lack, and counting them again on every request cost more than the search.
-/// Everything is per tenant: each has its own FTS5 table (<see cref="KeywordTables"/>: its own BM25 statistics), its
-/// own chunk count for the half-of-the-chunks rule and its own cache of word counts.
+/// A query's words are its content words (English function words are left out unless it has nothing else; only the
+/// first <see cref="MaxQueryWords"/> distinct words count; words in more than half of the chunks are left out while
+/// rarer ones remain, as their BM25 weight is the floor). The chunks that have every word come first, by BM25; only
+/// when they are fewer than asked do the best chunks with any of the words follow (BM25 over the OR of the words).
+/// Plain BM25 over the OR of the words, tried when the index came, scored a little lower on the evaluation set
+/// (keyword MRR@5 0.699 against 0.706; docs/benchmarks.md, "Keyword search with top-k pruning").
+/// With a filter, the matching chunk ids are read once and checked in the scoring loop, so top k is filled with
+/// matching chunks.
+/// <para>Until a tenant's index is built at start-up (<see cref="KeywordIndexes"/>) its searches take the FTS5 path
+/// described below, over the tenant's FTS5 table (<see cref="KeywordTables"/>), which stays written for that.</para>
+/// <para>The FTS5 path: FTS5 scores every row its expression matches (about 1 µs each), so it runs in two steps:
+/// the chunks that contain every word, by BM25 over all the words; then, only if that finds fewer than asked, chunks
+/// that contain any of the rarest words, as many of them as match at most <see cref="FallbackMaxScoredRows"/> chunks
+/// together. Either step ranks at most that many chunks: the most recently added of those matching.
+/// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>; that no chunk
+/// contains a word is kept until the tenant's chunks change (<see cref="ChunksChanged"/>).</para>
 /// </remarks>
-public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables, IOptions<StorageOptions> storage, IOptions<SearchOptions> options)
+public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables, KeywordIndexes indexes, ChunkStore rows, IOptions<StorageOptions> storage)
 {
     /// <summary>Distinct words of a query that are searched for; the rest are ignored.</summary>
     public const int MaxQueryWords = 32;
+
+    /// <summary>Most chunks one step of the FTS5 path ranks.</summary>
+    internal const int FallbackMaxScoredRows = 2_000;
 
     private const int WordCountCapacity = 10_000;
     private static readonly TimeSpan WordCountLifetime = TimeSpan.FromSeconds(30);
@@ -51,12 +49,52 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     public void ChunksChanged(long tenantId) => _chunksWithWord.TryRemove(tenantId, out _);
 
     /// <summary>
-    /// Up to <paramref name="limit"/> chunks for <paramref name="query"/>, chunks with every word first. The second
-    /// step (chunks with some of the words) runs only when the first finds fewer than <paramref name="fillTo"/>.
-    /// With a <paramref name="filter"/>, only chunks whose document meets it are considered: the condition is part of
-    /// each query, so the limit is filled with matching chunks.
+    /// Up to <paramref name="limit"/> chunks for <paramref name="query"/> by BM25. With a <paramref name="filter"/>,
+    /// only chunks whose document meets it are considered, so the limit is filled with matching chunks. On the FTS5
+    /// path, the second step (chunks with some of the words) runs only when the first finds fewer than <paramref name="fillTo"/>.
     /// </summary>
     public async Task<IReadOnlyList<VectorMatch>> SearchAsync(long tenantId, string query, int limit, int fillTo, SqlDocumentFilter? filter,
+        CancellationToken cancellationToken)
+    {
+        if (indexes.TryGetReady(tenantId, out var keywordIndex))
+        {
+            var terms = QueryTerms(query);
+            if (terms.Count == 0)
+            {
+                return [];
+            }
+
+            IReadOnlySet<long>? allowed = null;
+            if (filter is not null)
+            {
+                var matching = await rows.ChunkIdsMatchingAsync(tenantId, filter, cancellationToken);
+                if (matching.Count == 0)
+                {
+                    return [];
+                }
+
+                allowed = matching;
+            }
+
+            return keywordIndex.SearchEveryTermFirst(terms, limit, fillTo, allowed);
+        }
+
+        return await SearchFts5Async(tenantId, query, limit, fillTo, filter, cancellationToken);
+    }
+
+    /// <summary>
+    /// The index terms of the query's first <see cref="MaxQueryWords"/> distinct content words (all words when it has
+    /// no content words); words of one stem each give their term, which then weighs as many times, as on the FTS5 path.
+    /// </summary>
+    internal static List<string> QueryTerms(string query)
+    {
+        var allWords = WordPattern().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var contentWords = allWords.Where(word => !ContentWords.IsStopWord(word)).ToList();
+        return [.. (contentWords.Count > 0 ? contentWords : allWords).Take(MaxQueryWords)
+            .Select(KeywordTokenizer.TermOf).OfType<string>()];
+    }
+
+    private async Task<IReadOnlyList<VectorMatch>> SearchFts5Async(long tenantId, string query, int limit, int fillTo, SqlDocumentFilter? filter,
         CancellationToken cancellationToken)
     {
         var allWords = WordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -100,7 +138,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
         }
 
         words.Sort((a, b) => a.Chunks.CompareTo(b.Chunks));
-        var maxScored = options.Value.KeywordMaxScoredRows;
+        const int maxScored = FallbackMaxScoredRows;
         var found = await RankAsync(connection, tenantId, string.Join(" AND ", words.Select(w => Quote(w.Word))), limit,
             mayMatchMoreThanMax: words[0].Chunks > maxScored, filter, cancellationToken);
         if (found.Count >= Math.Min(fillTo, limit) || words.Count == 1)
@@ -141,6 +179,13 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     /// </summary>
     public async Task<IReadOnlyList<double>> WordWeightsAsync(long tenantId, IReadOnlyList<string> words, CancellationToken cancellationToken)
     {
+        if (indexes.TryGetReady(tenantId, out var keywordIndex))
+        {
+            var chunks = (double)keywordIndex.Count;
+            return [.. words.Select(word => KeywordTokenizer.TermOf(word) is { } term ? keywordIndex.DocumentFrequency(term) : 0)
+                .Select(containing => Math.Log(1 + (chunks - containing + 0.5) / (containing + 0.5)))];
+        }
+
         var counts = WordCounts(tenantId);
         var chunkCount = (double)await index.CountAsync(tenantId, cancellationToken);
         var weights = new double[words.Count];
@@ -179,7 +224,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
 
     /// <summary>
     /// The best <paramref name="limit"/> chunks by BM25 among those matching <paramref name="expression"/> (and the
-    /// filter), or, when more than <see cref="SearchOptions.KeywordMaxScoredRows"/> match, among the most recently added that many.
+    /// filter), or, when more than <see cref="FallbackMaxScoredRows"/> match, among the most recently added that many.
     /// </summary>
     private async Task<List<VectorMatch>> RankAsync(SqliteConnection connection, long tenantId, string expression, int limit,
         bool mayMatchMoreThanMax, SqlDocumentFilter? filter, CancellationToken cancellationToken)
@@ -197,7 +242,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
             await using var window = connection.CreateCommand();
             window.CommandText = $"SELECT {fts}.rowid {from} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET $last";
             Bind(window);
-            window.Parameters.AddWithValue("$last", options.Value.KeywordMaxScoredRows - 1);
+            window.Parameters.AddWithValue("$last", FallbackMaxScoredRows - 1);
             oldest = await window.ExecuteScalarAsync(cancellationToken) as long?;
         }
 

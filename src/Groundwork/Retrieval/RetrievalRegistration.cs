@@ -15,6 +15,8 @@ public static class RetrievalRegistration
         builder.Services.AddSingleton<KeywordSearch>();
         builder.Services.AddSingleton<KeywordTables>();
         builder.Services.AddHostedService<KeywordTablesBackfill>();
+        builder.Services.AddSingleton<KeywordIndexes>();
+        builder.Services.AddHostedService<KeywordIndexBuilder>();
         builder.Services.AddSingleton<IRetrievalStore, SqliteRetrievalStore>();
         builder.AddValidatedOptions<SearchOptions>(SearchOptions.Section);
         builder.Services.AddSingleton<ChunkSearch>();

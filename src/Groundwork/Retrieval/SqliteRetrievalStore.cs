@@ -6,11 +6,13 @@ namespace Groundwork.Retrieval;
 
 /// <summary>
 /// <see cref="IRetrievalStore"/> over SQLite: chunk rows in <c>chunks</c>, a USearch vector index per tenant
-/// (<see cref="ChunkIndex"/>), an FTS5 table per tenant (<see cref="KeywordTables"/>, <see cref="KeywordSearch"/>) and a
-/// cache of chunk rows per tenant (<see cref="ChunkStore"/>).
+/// (<see cref="ChunkIndex"/>), an in-memory keyword index per tenant (<see cref="KeywordIndexes"/>, <see cref="KeywordSearch"/>)
+/// with an FTS5 table per tenant for the time it is being built (<see cref="KeywordTables"/>) and a cache of chunk rows
+/// per tenant (<see cref="ChunkStore"/>).
 /// </summary>
 public sealed class SqliteRetrievalStore(
-    ChunkIndex index, ChunkStore rows, KeywordSearch keywords, KeywordTables keywordTables, IOptions<SearchOptions> options) : IRetrievalStore
+    ChunkIndex index, ChunkStore rows, KeywordSearch keywords, KeywordTables keywordTables, KeywordIndexes keywordIndexes,
+    IOptions<SearchOptions> options) : IRetrievalStore
 {
     public async Task<IReadOnlyList<VectorMatch>> SearchByMeaningAsync(long tenantId, ReadOnlyMemory<float> query, int topK, SqlDocumentFilter? filter,
         CancellationToken cancellationToken)
@@ -73,8 +75,9 @@ public sealed class SqliteRetrievalStore(
         db.Chunks.AddRange(chunks);
         await db.SaveChangesAsync(cancellationToken);
         await KeywordTables.AddAsync(db, tenantId, chunks, cancellationToken);
-        // The vectors go into the index before the commit, so a document is searchable by meaning from the moment it
+        // The vectors and words go into the indexes before the commit, so a document is searchable from the moment it
         // reads ready. Until the commit a search may meet their ids, which have no rows yet and are skipped.
+        keywordIndexes.Add(tenantId, [.. chunks.Select(c => (c.Id, c.Text))]);
         await index.AddAsync(tenantId, [.. chunks.Select(c => c.Id)], vectors, CancellationToken.None);
     }
 
@@ -99,6 +102,7 @@ public sealed class SqliteRetrievalStore(
     public async Task ForgetAsync(long tenantId, IReadOnlyCollection<long> chunkIds)
     {
         await index.RemoveAsync(tenantId, chunkIds, CancellationToken.None);
+        keywordIndexes.Remove(tenantId, chunkIds);
         rows.Evict(tenantId, chunkIds);
     }
 }
