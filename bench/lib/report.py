@@ -294,7 +294,7 @@ def markdown_section(results: dict, json_name: str, chart_link: str) -> str:
         f"endpoint (`{s['chat_latency_ms']} ms`). The peers are the post's services in `bench/peers/` (numpy over "
         "10,000 random 384-d vectors); Groundwork runs with `Embeddings:Provider=openai` against the fake, "
         f"{fmt(groundwork.get('chunks'))} chunks from {fmt(groundwork.get('documents'))} generated documents in its "
-        "HNSW index and SQLite; it also searches the chunks' words (SQLite FTS5 BM25) and fuses both rankings "
+        "HNSW index and SQLite; it also ranks the chunks by their words (BM25 over every matching chunk, from an in-memory index with top-k pruning) and fuses both rankings "
         "(hybrid retrieval, its default), so it does more work per request than the peers, and returns the cited "
         "sources with each answer (its responses are larger). "
         "Groundwork is measured twice: after loading the documents, and again after stopping it and starting it on the "

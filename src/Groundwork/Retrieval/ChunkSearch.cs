@@ -105,7 +105,7 @@ public sealed class ChunkSearch(
             SearchMode.Vector => byMeaning,
             SearchMode.Keyword => await byWords!,
             // For fusion the keyword side only needs to fill topK: the vector side supplies the rest of the candidates.
-            _ => Fuse(byMeaning, await byWords!, topK),
+            _ => Fuse(byMeaning, await byWords!, topK, options.Value),
         };
 
         if (ranked.Count == 0)
@@ -157,13 +157,22 @@ public sealed class ChunkSearch(
         return RetrievalTelemetry.Found(span, await store.SearchByMeaningAsync(tenantId, embedding, candidates, condition, cancellationToken));
     }
 
-    private List<VectorMatch> Fuse(IReadOnlyList<VectorMatch> vector, IReadOnlyList<VectorMatch> keyword, int topK)
+    /// <summary>Reciprocal-rank fusion of the two rankings, best first, at most <paramref name="topK"/>.</summary>
+    internal static List<VectorMatch> Fuse(IReadOnlyList<VectorMatch> vector, IReadOnlyList<VectorMatch> keyword, int topK, SearchOptions settings)
     {
-        var settings = options.Value;
         var scores = new Dictionary<long, double>();
         Add(vector, settings.VectorWeight);
         Add(keyword, settings.KeywordWeight);
-        return [.. scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key).Take(topK)
+        // Equal fused scores are common (rank r on one side only, or ranks swapped between the sides). They are broken
+        // by the vector ranking, then the keyword ranking: chunk ids are random, so ordering ties by id made the top
+        // result of such a query a coin toss per ingestion.
+        var vectorRanks = Ranks(vector);
+        var keywordRanks = Ranks(keyword);
+        return [.. scores.OrderByDescending(s => s.Value)
+            .ThenBy(s => vectorRanks.GetValueOrDefault(s.Key, int.MaxValue))
+            .ThenBy(s => keywordRanks.GetValueOrDefault(s.Key, int.MaxValue))
+            .ThenBy(s => s.Key)
+            .Take(topK)
             .Select(s => new VectorMatch(s.Key, (float)s.Value))];
 
         void Add(IReadOnlyList<VectorMatch> ranking, double weight)
@@ -172,6 +181,17 @@ public sealed class ChunkSearch(
             {
                 scores[ranking[rank].ChunkId] = scores.GetValueOrDefault(ranking[rank].ChunkId) + weight / (settings.FusionK + rank + 1);
             }
+        }
+
+        static Dictionary<long, int> Ranks(IReadOnlyList<VectorMatch> ranking)
+        {
+            var ranks = new Dictionary<long, int>(ranking.Count);
+            for (var rank = 0; rank < ranking.Count; rank++)
+            {
+                ranks.TryAdd(ranking[rank].ChunkId, rank);
+            }
+
+            return ranks;
         }
     }
 }
