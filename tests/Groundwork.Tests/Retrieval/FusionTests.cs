@@ -11,27 +11,27 @@ public sealed class FusionTests
     {
         var fused = ChunkSearch.Fuse([Match(1), Match(2), Match(3)], [Match(3), Match(4)], topK: 4, Defaults);
 
-        Assert.Equal([3L, 1, 2, 4], fused.Select(m => m.ChunkId));
+        Assert.Equal([3L, 1, 4, 2], fused.Select(m => m.ChunkId));
         Assert.Equal(1.0 / 63 + 1.0 / 61, fused[0].Score, 1e-6);
     }
 
     [Theory]
     [InlineData(10L, 20L)]
     [InlineData(20L, 10L)]
-    public void TiesGoToTheVectorRankingWhateverTheChunkIds(long vectorOnly, long keywordOnly)
+    public void TiesGoToTheKeywordRankingWhateverTheChunkIds(long vectorOnly, long keywordOnly)
     {
-        // Rank 1 on one side only scores the same on either side: the vector side's chunk wins, not the smaller id.
+        // Rank 1 on one side only scores the same on either side: the keyword side's chunk wins, not the smaller id.
         var fused = ChunkSearch.Fuse([Match(vectorOnly)], [Match(keywordOnly)], topK: 2, Defaults);
 
-        Assert.Equal([vectorOnly, keywordOnly], fused.Select(m => m.ChunkId));
+        Assert.Equal([keywordOnly, vectorOnly], fused.Select(m => m.ChunkId));
         Assert.Equal(fused[0].Score, fused[1].Score);
     }
 
     [Fact]
-    public void SwappedRanksAreBrokenByTheVectorRanking()
+    public void SwappedRanksAreBrokenByTheKeywordRanking()
     {
-        // 7 is first by meaning and second by words, 5 the other way round: equal sums, 7 first.
-        var fused = ChunkSearch.Fuse([Match(7), Match(5)], [Match(5), Match(7)], topK: 2, Defaults);
+        // 7 is first by words and second by meaning, 5 the other way round: equal sums, 7 first (not the smaller id).
+        var fused = ChunkSearch.Fuse([Match(5), Match(7)], [Match(7), Match(5)], topK: 2, Defaults);
 
         Assert.Equal([7L, 5], fused.Select(m => m.ChunkId));
     }
@@ -41,7 +41,7 @@ public sealed class FusionTests
     {
         var fused = ChunkSearch.Fuse([Match(1), Match(2), Match(3)], [Match(4), Match(5), Match(6)], topK: 2, Defaults);
 
-        Assert.Equal([1L, 4], fused.Select(m => m.ChunkId));
+        Assert.Equal([4L, 1], fused.Select(m => m.ChunkId));
     }
 
     private static VectorMatch Match(long chunkId) => new(chunkId, 0.5f);
