@@ -4,7 +4,6 @@ using Groundwork.Hosting;
 using Groundwork.Infrastructure;
 using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Groundwork.Tenants;
@@ -15,7 +14,6 @@ namespace Groundwork.Tenants;
 /// </summary>
 public static class TenantsApi
 {
-    private const int SqliteConstraintViolation = 19;
 
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -120,7 +118,7 @@ public static class TenantsApi
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException exception) when (exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraintViolation })
+        catch (DbUpdateException exception) when (StorageErrors.IsUniqueViolation(exception))
         {
             return false;
         }

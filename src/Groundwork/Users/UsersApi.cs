@@ -5,7 +5,6 @@ using Groundwork.Infrastructure;
 using Groundwork.RateLimits;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Groundwork.Users;
@@ -20,7 +19,6 @@ namespace Groundwork.Users;
 /// </remarks>
 public static class UsersApi
 {
-    private const int SqliteConstraintViolation = 19;
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder endpoints)
     {
@@ -66,7 +64,7 @@ public static class UsersApi
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException exception) when (exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraintViolation })
+        catch (DbUpdateException exception) when (StorageErrors.IsUniqueViolation(exception))
         {
             // Another request created the same email between the check and the insert.
             return DuplicateEmail(email);
