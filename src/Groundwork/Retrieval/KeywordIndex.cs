@@ -542,6 +542,7 @@ public sealed class KeywordIndex
         private readonly BestChunks _best = new(snapshot, limit);
         private readonly double[] _boundBelow = BoundsBelow(cursors);
         private int _firstEssential;
+        private readonly double[] _contrib = new double[cursors.Length];
 
         private double Threshold => _best.Threshold;
 
@@ -580,19 +581,21 @@ public sealed class KeywordIndex
 
                 var norm = scorer.Norm(snapshot.Lengths[doc]);
                 var score = 0.0;
+                Array.Clear(_contrib);
                 for (var i = _firstEssential; i < cursors.Length; i++)
                 {
                     var cursor = cursors[i];
                     if (cursor.Doc == doc)
                     {
                         int frequency = cursor.Frequencies[cursor.Position++];
-                        score += cursor.Idf * frequency * (K1 + 1) / (frequency + norm);
+                        _contrib[i] = cursor.Idf * frequency * (K1 + 1) / (frequency + norm);
+                        score += _contrib[i];
                     }
                 }
 
                 for (var i = _firstEssential - 1; i >= 0; i--)
                 {
-                    if (score + _boundBelow[i + 1] < Threshold)
+                    if (score + _boundBelow[i + 1] < Threshold * (1 - 1e-9))
                     {
                         break;
                     }
@@ -602,13 +605,17 @@ public sealed class KeywordIndex
                     if (cursor.Doc == doc)
                     {
                         int frequency = cursor.Frequencies[cursor.Position];
-                        score += cursor.Idf * frequency * (K1 + 1) / (frequency + norm);
+                        _contrib[i] = cursor.Idf * frequency * (K1 + 1) / (frequency + norm);
+                        score += _contrib[i];
                     }
                 }
 
+                score = 0.0;
+                for (var i = 0; i < cursors.Length; i++) score += _contrib[i];
+
                 if (_best.Offer(doc, score))
                 {
-                    while (_firstEssential < cursors.Length && _boundBelow[_firstEssential + 1] < Threshold)
+                    while (_firstEssential < cursors.Length && _boundBelow[_firstEssential + 1] < Threshold * (1 - 1e-9))
                     {
                         _firstEssential++;
                     }
@@ -643,7 +650,7 @@ public sealed class KeywordIndex
                 }
             }
 
-            if (bound >= Threshold)
+            if (bound >= Threshold * (1 - 1e-9))
             {
                 return false;
             }
@@ -686,7 +693,7 @@ public sealed class KeywordIndex
             var othersBound = others.Sum(c => c.UpperBound);
             while (lead.Position < lead.Count)
             {
-                if (best.IsFull && lead.BlockUpperBound(scorer) + othersBound < best.Threshold)
+                if (best.IsFull && lead.BlockUpperBound(scorer) + othersBound < best.Threshold * (1 - 1e-9))
                 {
                     lead.Position = lead.BlockEnd;
                     continue;

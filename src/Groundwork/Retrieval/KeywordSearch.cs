@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Groundwork.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -28,7 +27,7 @@ namespace Groundwork.Retrieval;
 /// How many chunks contain a word is counted once and kept for <see cref="WordCountLifetime"/>; that no chunk
 /// contains a word is kept until the tenant's chunks change (<see cref="ChunksChanged"/>).</para>
 /// </remarks>
-public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables, KeywordIndexes indexes, ChunkStore rows, IOptions<StorageOptions> storage)
+public sealed class KeywordSearch(ChunkIndex index, KeywordTables tables, KeywordIndexes indexes, ChunkStore rows, IOptions<StorageOptions> storage)
 {
     /// <summary>Distinct words of a query that are searched for; the rest are ignored.</summary>
     public const int MaxQueryWords = 32;
@@ -88,7 +87,8 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     /// </summary>
     internal static List<string> QueryTerms(string query)
     {
-        var allWords = WordPattern().Matches(query).Select(m => m.Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        // Split as the chunks were (KeywordTokenizer keeps combining marks inside a word, as FTS5 does), not by a regex.
+        var allWords = KeywordTokenizer.Words(query).Select(word => word.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
         var contentWords = allWords.Where(word => !ContentWords.IsStopWord(word)).ToList();
         return [.. (contentWords.Count > 0 ? contentWords : allWords).Take(MaxQueryWords)
             .Select(KeywordTokenizer.TermOf).OfType<string>()];
@@ -97,7 +97,7 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     private async Task<IReadOnlyList<VectorMatch>> SearchFts5Async(long tenantId, string query, int limit, int fillTo, SqlDocumentFilter? filter,
         CancellationToken cancellationToken)
     {
-        var allWords = WordPattern().Matches(query).Select(m => m.Value).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var allWords = KeywordTokenizer.Words(query).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var contentWords = allWords.Where(word => !ContentWords.IsStopWord(word)).ToList();
         // Each word costs a count the first time it is seen: a long text is searched by its first words only.
         var candidates = (contentWords.Count > 0 ? contentWords : allWords).Take(MaxQueryWords).ToList();
@@ -316,7 +316,4 @@ public sealed partial class KeywordSearch(ChunkIndex index, KeywordTables tables
     }
 
     private static string Quote(string word) => "\"" + word + "\"";
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
-    private static partial Regex WordPattern();
 }

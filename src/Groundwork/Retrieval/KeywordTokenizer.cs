@@ -23,47 +23,8 @@ public static class KeywordTokenizer
     {
         Span<char> buffer = stackalloc char[256];
         var i = 0;
-        while (i < text.Length)
+        while (NextToken(text, ref i, out var start, out var ascii))
         {
-            // Skip separators.
-            while (i < text.Length && !IsTokenStart(text, i))
-            {
-                i++;
-            }
-
-            if (i >= text.Length)
-            {
-                break;
-            }
-
-            var start = i;
-            var ascii = true;
-            while (i < text.Length)
-            {
-                var c = text[i];
-                if (c < 0x80)
-                {
-                    if (!IsAsciiTokenChar(c))
-                    {
-                        break;
-                    }
-
-                    i++;
-                }
-                else
-                {
-                    var rune = Rune.DecodeFromUtf16(text[i..], out var rune1, out var used) == System.Buffers.OperationStatus.Done ? rune1 : Rune.ReplacementChar;
-                    var category = Rune.GetUnicodeCategory(rune);
-                    if (!IsTokenCategory(category) && category != UnicodeCategory.NonSpacingMark)
-                    {
-                        break;
-                    }
-
-                    ascii = false;
-                    i += used;
-                }
-            }
-
             var token = text[start..i];
             if (ascii)
             {
@@ -104,6 +65,67 @@ public static class KeywordTokenizer
     }
 
     public delegate void TermHandler<TState>(ref TState state, ReadOnlySpan<char> term);
+
+    /// <summary>
+    /// The words of <paramref name="text"/> as the tokenizer splits it, before folding and stemming (for the stop-word
+    /// check of a query: a query must be split exactly as the chunks were, combining marks and all).
+    /// </summary>
+    public static List<string> Words(string text)
+    {
+        var words = new List<string>();
+        var i = 0;
+        while (NextToken(text, ref i, out var start, out _))
+        {
+            words.Add(text[start..i]);
+        }
+
+        return words;
+    }
+
+    /// <summary>Finds the token at or after <paramref name="i"/>: its start, and <paramref name="i"/> just past its end.</summary>
+    private static bool NextToken(ReadOnlySpan<char> text, ref int i, out int start, out bool ascii)
+    {
+        // Skip separators.
+        while (i < text.Length && !IsTokenStart(text, i))
+        {
+            i++;
+        }
+
+        start = i;
+        ascii = true;
+        if (i >= text.Length)
+        {
+            return false;
+        }
+
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c < 0x80)
+            {
+                if (!IsAsciiTokenChar(c))
+                {
+                    break;
+                }
+
+                i++;
+            }
+            else
+            {
+                var rune = Rune.DecodeFromUtf16(text[i..], out var rune1, out var used) == System.Buffers.OperationStatus.Done ? rune1 : Rune.ReplacementChar;
+                var category = Rune.GetUnicodeCategory(rune);
+                if (!IsTokenCategory(category) && category != UnicodeCategory.NonSpacingMark)
+                {
+                    break;
+                }
+
+                ascii = false;
+                i += used;
+            }
+        }
+
+        return true;
+    }
 
     private static bool IsAsciiTokenChar(char c) => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9';
 
