@@ -198,62 +198,64 @@ public sealed class IngestionWorker(
             var db = scope.ServiceProvider.GetRequiredService<GroundworkDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = clock.GetUtcNow().UtcDateTime;
-            foreach (var work in finished)
-            {
-                var stillWanted = await db.Documents.Where(d => d.Id == work.DocumentId && d.Status == DocumentStatus.Processing)
-                    .ExecuteUpdateAsync(set => set
-                        .SetProperty(d => d.Status, DocumentStatus.Ready)
-                        .SetProperty(d => d.ChunksEmbedded, work.Embedded)
-                        .SetProperty(d => d.Error, (string?)null)
-                        .SetProperty(d => d.UpdatedAt, now), cancellationToken);
-                if (stillWanted == 0)
-                {
-                    // Deleted while it was being processed.
-                    continue;
-                }
-
-                var chunks = work.Pieces.Select((piece, i) => new ChunkEntity
-                {
-                    TenantId = work.TenantId,
-                    DocumentId = work.DocumentId,
-                    Ordinal = piece.Ordinal,
-                    StartOffset = piece.Start,
-                    EndOffset = piece.End,
-                    PageStart = piece.PageStart,
-                    PageEnd = piece.PageEnd,
-                    Text = piece.Text,
-                    HeadingPath = piece.HeadingPath,
-                    Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
-                }).ToList();
-                // Saved now (the transaction is still open), so that a later version in this batch can delete them.
-                // The store puts them in the tenant's indexes at once: searchable by meaning from the moment it reads ready.
-                try
-                {
-                    await store.AddChunksAsync(db, work.TenantId, chunks, work.Vectors, cancellationToken);
-                }
-                finally
-                {
-                    completed.Add((work, chunks));
-                }
-
-                if (work.ExternalId is not null)
-                {
-                    // Older versions within the tenant only: another tenant's same external id is another document.
-                    var older = await db.Documents
-                        .Where(d => d.TenantId == work.TenantId && d.ExternalId == work.ExternalId && d.Sequence < work.Sequence)
-                        .Select(d => d.Id).ToListAsync(cancellationToken);
-                    if (older.Count > 0)
-                    {
-                        replacedChunks.Add((work.TenantId, await store.DeleteChunksOfAsync(db, work.TenantId, older, cancellationToken)));
-                        await db.Documents.Where(d => d.TenantId == work.TenantId && older.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
-                        replacedDocuments.AddRange(older);
-                        replacedByTenant.Add((work.TenantId, older));
-                    }
-                }
-            }
-
+            // Until the commit, the chunks added to the indexes (vector and keyword) exist only there: whatever fails
+            // before it succeeds, from a later document's statements to the commit itself, takes them out again.
             try
             {
+                foreach (var work in finished)
+                {
+                    var stillWanted = await db.Documents.Where(d => d.Id == work.DocumentId && d.Status == DocumentStatus.Processing)
+                        .ExecuteUpdateAsync(set => set
+                            .SetProperty(d => d.Status, DocumentStatus.Ready)
+                            .SetProperty(d => d.ChunksEmbedded, work.Embedded)
+                            .SetProperty(d => d.Error, (string?)null)
+                            .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+                    if (stillWanted == 0)
+                    {
+                        // Deleted while it was being processed.
+                        continue;
+                    }
+
+                    var chunks = work.Pieces.Select((piece, i) => new ChunkEntity
+                    {
+                        TenantId = work.TenantId,
+                        DocumentId = work.DocumentId,
+                        Ordinal = piece.Ordinal,
+                        StartOffset = piece.Start,
+                        EndOffset = piece.End,
+                        PageStart = piece.PageStart,
+                        PageEnd = piece.PageEnd,
+                        Text = piece.Text,
+                        HeadingPath = piece.HeadingPath,
+                        Embedding = EmbeddingCodec.ToBytes(work.Vectors[i].Span),
+                    }).ToList();
+                    // Saved now (the transaction is still open), so that a later version in this batch can delete them.
+                    // The store puts them in the tenant's indexes at once: searchable by meaning from the moment it reads ready.
+                    try
+                    {
+                        await store.AddChunksAsync(db, work.TenantId, chunks, work.Vectors, cancellationToken);
+                    }
+                    finally
+                    {
+                        completed.Add((work, chunks));
+                    }
+
+                    if (work.ExternalId is not null)
+                    {
+                        // Older versions within the tenant only: another tenant's same external id is another document.
+                        var older = await db.Documents
+                            .Where(d => d.TenantId == work.TenantId && d.ExternalId == work.ExternalId && d.Sequence < work.Sequence)
+                            .Select(d => d.Id).ToListAsync(cancellationToken);
+                        if (older.Count > 0)
+                        {
+                            replacedChunks.Add((work.TenantId, await store.DeleteChunksOfAsync(db, work.TenantId, older, cancellationToken)));
+                            await db.Documents.Where(d => d.TenantId == work.TenantId && older.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
+                            replacedDocuments.AddRange(older);
+                            replacedByTenant.Add((work.TenantId, older));
+                        }
+                    }
+                }
+
                 await transaction.CommitAsync(cancellationToken);
             }
             catch
