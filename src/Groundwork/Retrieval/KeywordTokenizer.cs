@@ -150,8 +150,12 @@ public static class KeywordTokenizer
         _ => false,
     };
 
-    /// <summary>The letter without its diacritic for U+00C0 to U+017F ('*': none to remove, the lower case is kept).</summary>
+    // The letter without its diacritics ('*': none to remove, the lower case is kept), from the canonical decompositions
+    // whose base is one ASCII letter (the table Embeddings/StrippedDecompositions.txt holds): Latin-1 Supplement and
+    // Latin Extended-A, Latin Extended-B (Vietnamese ơ, ư), Latin Extended Additional (Vietnamese ế, ệ, ứ, ụ, ...).
     private const string LatinBase = "aaaaaa*ceeeeiiii*nooooo**uuuuy**aaaaaa*ceeeeiiii*nooooo**uuuuy*yaaaaaaccccccccdd**eeeeeeeeeegggggggghh**iiiiiiiii***jjkk*llllll****nnnnnn***oooooo**rrrrrrsssssssstttt**uuuuuuuuuuuuwwyyyzzzzzz*";
+    private const string LatinExtendedBBase = "********************************oo*************uu****************************aaiioouuuuuuuuuu*aaaa****ggkkoooo**j***gg**nnaa****aaaaeeeeiiiioooorrrruuuusstt**hh******aaeeooooooooyy****************************";
+    private const string LatinExtendedAdditionalBase = "aabbbbbbccddddddddddeeeeeeeeeeffgghhhhhhhhhhiiiikkkkkkllllllllmmmmmmnnnnnnnnoooooooopppprrrrrrrrssssssssssttttttttuuuuuuuuuuvvvvwwwwwwwwwwxxxxyyzzzzzzhtwy******aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyy******";
 
     /// <summary>
     /// Lower case, with the diacritics of Latin letters removed and combining marks dropped, as FTS5's
@@ -162,9 +166,16 @@ public static class KeywordTokenizer
         var folded = new StringBuilder(token.Length);
         foreach (var c in token)
         {
-            if (c is >= '\u00C0' and <= '\u017F' && LatinBase[c - 0xC0] != '*')
+            var letter = c switch
             {
-                folded.Append(LatinBase[c - 0xC0]);
+                >= '\u00C0' and <= '\u017F' => LatinBase[c - 0xC0],
+                >= '\u0180' and <= '\u024F' => LatinExtendedBBase[c - 0x180],
+                >= '\u1E00' and <= '\u1EFF' => LatinExtendedAdditionalBase[c - 0x1E00],
+                _ => '*',
+            };
+            if (letter != '*')
+            {
+                folded.Append(letter);
             }
             else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
             {

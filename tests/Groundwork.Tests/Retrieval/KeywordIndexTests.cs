@@ -15,6 +15,8 @@ public sealed class KeywordIndexTests
         var corpus = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "bench", "eval", "corpus")).Order()
             .Select(File.ReadAllText).ToList();
         corpus.Add("Crème brûlée, naïve café; ÉCOLE Straße — Ångström Łódź Ørsted 42nd 3.14 x² año hopping caresses ponies aed sky ties");
+        // Vietnamese (Latin Extended Additional and -B) and other letters of Latin Extended-B.
+        corpus.Add("Tiếng Việt ứng dụng Nguyễn Đức Thắng ơn ưu ĐẠI HỌC ǍǎȀȁ Ǹǹ Ȟȟ ḃḍḟ ẞ ỳỹ");
 
         using var connection = new SqliteConnection("Data Source=:memory:");
         connection.Open();
