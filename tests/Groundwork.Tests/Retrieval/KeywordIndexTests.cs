@@ -146,6 +146,11 @@ public sealed class KeywordIndexTests
             var withAll = reference.Search(terms, limit, everyTerm: true);
             var expectedEveryTermFirst = withAll.Concat(expected.Concat(reference.Search(terms, limit * 2)).Where(e => !withAll.Contains(e)).Distinct()).Take(limit).ToList();
             AssertSameRanking(expectedEveryTermFirst, everyTermFirst);
+
+            // A filter (the chunks of the documents a search filter allows) is applied inside the pruned search;
+            // statistics stay those of all the tenant's chunks.
+            var allowed = live.Keys.Where(_ => random.Next(q % 3 == 0 ? 50 : 3) == 0).ToHashSet();
+            AssertSameRanking(reference.Search(terms, limit, allowed: allowed), index.Search([.. terms.Select(t => KeywordTokenizer.TermOf(t)!)], limit, allowed));
         }
     }
 
@@ -168,7 +173,7 @@ public sealed class KeywordIndexTests
     {
         private readonly Dictionary<long, List<string>> _terms = chunks.ToDictionary(c => c.Key, c => KeywordTokenizer.Terms(c.Value));
 
-        public List<(long ChunkId, double Score)> Search(List<string> words, int limit, bool everyTerm = false)
+        public List<(long ChunkId, double Score)> Search(List<string> words, int limit, bool everyTerm = false, IReadOnlySet<long>? allowed = null)
         {
             var n = (double)_terms.Count;
             var average = _terms.Values.Average(t => t.Count);
@@ -183,6 +188,11 @@ public sealed class KeywordIndexTests
             var scores = new List<(long, double)>();
             foreach (var (chunkId, chunkTerms) in _terms)
             {
+                if (allowed is not null && !allowed.Contains(chunkId))
+                {
+                    continue;
+                }
+
                 var score = 0.0;
                 var matched = false;
                 foreach (var (term, times, containing) in terms)
