@@ -182,8 +182,7 @@ public sealed class KeywordSearch(ChunkIndex index, KeywordTables tables, Keywor
         if (indexes.TryGetReady(tenantId, out var keywordIndex))
         {
             var chunks = (double)keywordIndex.Count;
-            return [.. words.Select(word => KeywordTokenizer.TermOf(word) is { } term ? keywordIndex.DocumentFrequency(term) : 0)
-                .Select(containing => Math.Log(1 + (chunks - containing + 0.5) / (containing + 0.5)))];
+            return [.. words.Select(word => Idf(chunks, KeywordTokenizer.TermOf(word) is { } term ? keywordIndex.DocumentFrequency(term) : 0))];
         }
 
         var counts = WordCounts(tenantId);
@@ -208,7 +207,7 @@ public sealed class KeywordSearch(ChunkIndex index, KeywordTables tables, Keywor
                         : 0;
                 }
 
-                weights[i] = Math.Log(1 + (chunkCount - containing + 0.5) / (containing + 0.5));
+                weights[i] = Idf(chunkCount, containing);
             }
         }
         finally
@@ -221,6 +220,8 @@ public sealed class KeywordSearch(ChunkIndex index, KeywordTables tables, Keywor
 
         return weights;
     }
+
+    private static double Idf(double chunks, long containing) => Math.Log(1 + (chunks - containing + 0.5) / (containing + 0.5));
 
     /// <summary>
     /// The best <paramref name="limit"/> chunks by BM25 among those matching <paramref name="expression"/> (and the
