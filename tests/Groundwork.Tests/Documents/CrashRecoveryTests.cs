@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Groundwork.FakeUpstream;
@@ -133,7 +132,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
         public static async Task<ChildService> StartAsync(string dataPath, FakeUpstreamServer upstream)
         {
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             var start = new ProcessStartInfo("dotnet")
             {
                 ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Groundwork.dll") },
@@ -228,13 +227,6 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             }
 
             _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

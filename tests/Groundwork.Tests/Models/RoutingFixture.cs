@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Groundwork.FakeUpstream;
 
@@ -33,11 +32,7 @@ public class RoutingFixture : IAsyncLifetime
     {
         Primary = await FakeUpstreamServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         Backup = await FakeUpstreamServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            ClosedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        ClosedPort = LoopbackPort.Free();
 
         var settings = new Dictionary<string, string?>
         {

@@ -1,19 +1,10 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Groundwork.Tests.ScaleOut;
 
 /// <summary>Process helpers for the throwaway PostgreSQL and Redis servers the tests start on loopback.</summary>
 internal static class LocalServer
 {
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>PostgreSQL refuses to run as root: as root, commands run as the <c>postgres</c> user Debian's package made.</summary>
     public static bool IsRoot => Environment.UserName == "root";
 

@@ -49,7 +49,7 @@ public sealed class PostgresServer
         }
 
         var data = Path.Combine(folder, "data");
-        var port = LocalServer.FreePort();
+        var port = LoopbackPort.Free();
         await LocalServer.RunAsync($"{Binaries}/initdb", ["-D", data, "-A", "trust", "-U", "groundwork", "-E", "UTF8", "--no-sync"], asPostgresUser: true);
         await LocalServer.RunAsync($"{Binaries}/pg_ctl",
         [

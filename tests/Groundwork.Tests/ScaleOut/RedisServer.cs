@@ -22,7 +22,7 @@ public sealed class RedisServer
 
     private static async Task<RedisServer> StartAsync()
     {
-        var port = LocalServer.FreePort();
+        var port = LoopbackPort.Free();
         var process = Process.Start(new ProcessStartInfo("redis-server")
         {
             ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
